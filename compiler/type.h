@@ -1,0 +1,41 @@
+// Type constraints of the language: string, number, bool, list/set/map(T), object({...}), tuple([...]), any.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace orch {
+
+enum class TypeKind { Any, Bool, Number, String, List, Set, Map, Object, Tuple };
+
+struct Type {
+  TypeKind kind = TypeKind::Any;
+  std::shared_ptr<const Type> elem;                         // List, Set, Map
+  std::shared_ptr<const std::map<std::string, Type>> attrs;  // Object
+  std::shared_ptr<const std::vector<Type>> elems;            // Tuple
+
+  static Type any() { return Type{}; }
+  static Type boolean() { return Type{TypeKind::Bool, {}, {}, {}}; }
+  static Type number() { return Type{TypeKind::Number, {}, {}, {}}; }
+  static Type string() { return Type{TypeKind::String, {}, {}, {}}; }
+  static Type list(Type e);
+  static Type set(Type e);
+  static Type map(Type e);
+  static Type object(std::map<std::string, Type> attrs);
+  static Type tuple(std::vector<Type> elems);
+
+  bool is_any() const { return kind == TypeKind::Any; }
+  bool is_primitive() const;
+  bool is_collection() const;  // list, set, map
+  const Type& element() const;  // List/Set/Map element type; Any otherwise
+  // True when the type has no Any anywhere inside it.
+  bool is_concrete() const;
+  // HCL spelling: "list(string)", "object({name=string})", "any".
+  std::string str() const;
+  bool operator==(const Type& o) const;
+  bool operator!=(const Type& o) const { return !(*this == o); }
+};
+
+}  // namespace orch
