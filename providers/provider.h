@@ -1,0 +1,138 @@
+// The provider interface: what every provider (sim, chef, etcd, ec2, ssh) implements.
+// Asynchronous: operations take a completion callback that the provider calls on the run's
+// event loop (Clock), so thousands of operations are in flight on one thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/diagnostic.h"
+#include "compiler/schema.h"
+#include "compiler/value.h"
+#include "planner/clock.h"
+
+namespace orch {
+
+// What a provider needs from the run: the loop/clock and a place for events (retries, logs).
+struct ProviderContext {
+  Clock* clock = nullptr;
+  std::string state_lineage;  // for idempotency tokens
+  std::string stack;          // the stack name (ownership marks)
+  std::string work_dir;       // where .orch/ lives (logs, simulated worlds)
+  uint64_t seed = 1;          // for deterministic simulation
+  // Emits a machine-readable event (retry, log line) into the run's -json stream.
+  std::function<void(const std::string& kind, const std::string& address,
+                     const std::string& message)>
+      event;
+};
+
+// An error from a provider operation. `retryable` errors (5xx, 429, timeouts, resets) are retried
+// by the executor with jittered exponential backoff; others fail the step.
+struct ProviderError {
+  std::string summary;
+  std::string detail;
+  bool retryable = false;
+  std::optional<Duration> retry_after;  // server-provided hint (Retry-After)
+};
+
+// One object as the provider sees it.
+struct ObjectState {
+  std::string id;
+  ValueMap attributes;  // all attributes, computed ones included
+};
+
+struct ReadItem {
+  std::string address;  // "sim_machine.node[3]"
+  std::string id;       // provider id recorded in state
+  ValueMap attributes;  // last applied attributes (for providers that search by them)
+};
+
+struct ReadResult {
+  // By address; an address missing here means the object is gone (drift: deleted outside orch).
+  std::map<std::string, ObjectState> objects;
+  std::optional<ProviderError> error;
+  int requests = 0;  // API calls made (for batching checks and benchmarks)
+};
+
+enum class ChangeAction { NoOp, Create, Read, Update, Delete, Replace };
+
+// Plan-time question: given prior state and the desired configuration, what will it become?
+struct PlanRequest {
+  std::string type;
+  std::string address;
+  std::optional<ObjectState> prior;  // nullopt: does not exist yet
+  ValueMap config;                   // desired attributes (may contain unknowns)
+};
+
+struct PlanResponse {
+  ValueMap planned;                          // config with defaults and computed values filled
+  std::vector<std::string> force_new_paths;  // attributes whose change forces replacement
+  std::vector<std::string> notes;            // e.g. "instance type change: stop, modify, start"
+  Diagnostics diagnostics;
+};
+
+struct ApplyRequest {
+  std::string type;
+  std::string address;
+  ChangeAction action = ChangeAction::NoOp;  // Create, Update, Delete (Replace is split by planner)
+  std::optional<ObjectState> prior;
+  ValueMap planned;
+  std::string idempotency_token;  // stable across retries and reruns of the same change
+};
+
+struct ApplyResult {
+  std::optional<ObjectState> object;  // new state; nullopt after a delete
+  std::optional<ProviderError> error;
+};
+
+// A readiness gate to check: kind (`http`, `chef_tag`, ...) and its evaluated value.
+struct GateRequest {
+  std::string kind;
+  Value value;
+  std::string address;  // the step it gates
+  ValueMap self;        // the step's object attributes (for `self` references)
+};
+
+struct GateResult {
+  bool holds = false;
+  std::string message;  // why not (shown on timeout)
+  std::optional<ProviderError> error;
+};
+
+struct ProviderLimits {
+  int max_concurrency = 0;       // 0: unlimited
+  double requests_per_second = 0;  // 0: unlimited
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  virtual const ProviderSchema& schema() const = 0;
+  // Evaluated `provider "x" { ... }` block (empty map when absent).
+  virtual void configure(const ValueMap& config, const ProviderContext& ctx,
+                         Diagnostics& diags) = 0;
+  // Batched refresh of many objects of one type: one call per page, never one per object.
+  virtual void read_many(const std::string& type, std::vector<ReadItem> items,
+                         std::function<void(ReadResult)> done) = 0;
+  // Data sources: evaluate `data "type" "name"` with its config.
+  virtual void read_data(const std::string& type, const ValueMap& config,
+                         std::function<void(std::optional<ValueMap>, std::optional<ProviderError>)>
+                             done) = 0;
+  // Synchronous, local: fill defaults and computed values, name force-new attributes.
+  virtual PlanResponse plan(const PlanRequest& request) = 0;
+  // Create/update/delete; idempotent on retry with the same token.
+  virtual void apply(const ApplyRequest& request, std::function<void(ApplyResult)> done) = 0;
+  // Readiness gates this provider offers (kinds listed in schema().gates).
+  virtual void check_gate(const GateRequest& request, std::function<void(GateResult)> done) = 0;
+  virtual ProviderLimits limits() const { return {}; }
+};
+
+// Creates providers by name ("sim", ...). Providers not compiled in are absent.
+using ProviderFactory = std::function<std::unique_ptr<Provider>()>;
+
+}  // namespace orch
