@@ -1,0 +1,81 @@
+// The `orch` command line: shared options, exit codes, and one registration function per
+// command (each command lives in its own cli/cmd_*.cc file).
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "compiler/diagnostic_render.h"
+
+namespace orch::cli {
+
+// Exit codes, documented in README.md and `orch -help`.
+enum ExitCode : int {
+  kExitOk = 0,          // success; validate: the configuration is valid
+  kExitError = 1,       // the command ran and failed (invalid configuration, failed operation)
+  kExitUsage = 2,       // bad flags or arguments; fmt: input that does not parse
+  kExitFmtChanged = 3,  // fmt -check: some input is not canonically formatted
+};
+
+// Options every command shares. `-no-color` is accepted everywhere; `-json` by the commands that
+// offer JSON output (they add it with add_json_flag).
+struct GlobalOptions {
+  bool no_color = false;
+  bool json = false;
+  std::string chdir;  // -chdir=DIR: switch to DIR before running the command
+};
+
+// Everything the registration functions need; they add commands with `add`.
+class CliContext {
+ public:
+  GlobalOptions global;
+
+  // Registers `app` (a subcommand, possibly nested) to run `run` when it is the one chosen.
+  // `run` returns the exit code.
+  void add(CLI::App* app, std::function<int()> run) { commands_.push_back({app, std::move(run)}); }
+
+  struct Command {
+    CLI::App* app;
+    std::function<int()> run;
+  };
+  const std::vector<Command>& commands() const { return commands_; }
+
+ private:
+  std::vector<Command> commands_;
+};
+
+// One function per command, called by main.cc in this order (the order of `orch -help`).
+void register_version(CLI::App& root, CliContext& ctx);
+
+// --- helpers shared by the commands (framework.cc) ---
+
+// Adds `-json` bound to ctx.global.json.
+void add_json_flag(CLI::App* app, CliContext& ctx, const std::string& what);
+// True when output to `stream` may be coloured: a TTY, no -no-color, NO_COLOR unset or empty,
+// TERM not "dumb", and not in JSON mode.
+bool use_color(const GlobalOptions& global, std::FILE* stream);
+// Rendering options for diagnostics written to `stream` (colour, terminal width).
+RenderOptions render_options(const GlobalOptions& global, std::FILE* stream);
+// Prints diagnostics as text on stderr (the count line included).
+void print_diagnostics(const Diagnostics& diags, const SourceManager& sources,
+                       const GlobalOptions& global);
+
+// Terraform-style single-dash long flags: `-json` → `--json`, `-write=false` → `--write=false`.
+// One-letter flags, `-`, negative numbers and everything after `--` are left alone.
+std::vector<std::string> normalise_args(int argc, char** argv);
+
+// The closest candidate within a small edit distance, or empty.
+std::string suggest(const std::string& word, const std::vector<std::string>& candidates);
+
+// Help formatter that shows flags with one dash, as orch users type them.
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_name(const CLI::Option* opt, bool is_positional) const override;
+  std::string make_usage(const CLI::App* app, std::string name) const override;
+};
+
+}  // namespace orch::cli
