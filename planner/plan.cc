@@ -1,0 +1,221 @@
+// The Plan model: names of actions and reasons, address formatting and ordering, counts.
+#include "planner/plan.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace orch {
+
+std::vector<std::string> action_names(PlanAction a) {
+  switch (a) {
+    case PlanAction::NoOp: return {"no-op"};
+    case PlanAction::Create: return {"create"};
+    case PlanAction::Read: return {"read"};
+    case PlanAction::Update: return {"update"};
+    case PlanAction::DeleteThenCreate: return {"delete", "create"};
+    case PlanAction::CreateThenDelete: return {"create", "delete"};
+    case PlanAction::Delete: return {"delete"};
+  }
+  return {"no-op"};
+}
+
+std::string action_word(PlanAction a) {
+  switch (a) {
+    case PlanAction::NoOp: return "no-op";
+    case PlanAction::Create: return "create";
+    case PlanAction::Read: return "read";
+    case PlanAction::Update: return "update";
+    case PlanAction::DeleteThenCreate:
+    case PlanAction::CreateThenDelete: return "replace";
+    case PlanAction::Delete: return "delete";
+  }
+  return "no-op";
+}
+
+bool is_replace(PlanAction a) {
+  return a == PlanAction::DeleteThenCreate || a == PlanAction::CreateThenDelete;
+}
+
+static std::string quote_key(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string InstanceKey::str() const {
+  switch (kind) {
+    case Kind::None: return "";
+    case Kind::Int: return "[" + std::to_string(i) + "]";
+    case Kind::String: return "[" + quote_key(s) + "]";
+  }
+  return "";
+}
+
+bool InstanceKey::operator==(const InstanceKey& o) const {
+  return kind == o.kind && i == o.i && s == o.s;
+}
+
+bool InstanceKey::operator<(const InstanceKey& o) const {
+  return std::tie(kind, i, s) < std::tie(o.kind, o.i, o.s);
+}
+
+std::string InstanceAddr::block() const {
+  std::string out;
+  if (!module.empty()) out = module + ".";
+  if (data) out += "data.";
+  return out + type + "." + name;
+}
+
+std::string InstanceAddr::str() const { return block() + key.str(); }
+
+bool InstanceAddr::operator<(const InstanceAddr& o) const {
+  return std::tie(module, data, type, name, key) <
+         std::tie(o.module, o.data, o.type, o.name, o.key);
+}
+
+bool InstanceAddr::operator==(const InstanceAddr& o) const {
+  return module == o.module && data == o.data && type == o.type && name == o.name &&
+         key == o.key;
+}
+
+std::string reason_name(ChangeReason r) {
+  switch (r) {
+    case ChangeReason::None: return "";
+    case ChangeReason::ReplaceBecauseCannotUpdate: return "replace_because_cannot_update";
+    case ChangeReason::ReplaceByRequest: return "replace_by_request";
+    case ChangeReason::ReplaceBecauseTainted: return "replace_because_tainted";
+    case ChangeReason::DeleteBecauseNoResourceConfig: return "delete_because_no_resource_config";
+    case ChangeReason::DeleteBecauseCountIndex: return "delete_because_count_index";
+    case ChangeReason::DeleteBecauseEachKey: return "delete_because_each_key";
+    case ChangeReason::DeleteBecauseDestroyMode: return "delete_because_destroy_mode";
+    case ChangeReason::ReadBecauseConfigUnknown: return "read_because_config_unknown";
+    case ChangeReason::UpdateBecauseTriggers: return "update_because_triggers";
+  }
+  return "";
+}
+
+std::string node_kind_name(NodeKind k) {
+  switch (k) {
+    case NodeKind::Instance: return "instance";
+    case NodeKind::Aggregate: return "aggregate";
+    case NodeKind::AnyOf: return "any_of";
+    case NodeKind::Barrier: return "barrier";
+  }
+  return "instance";
+}
+
+std::string node_op_name(NodeOp op) {
+  switch (op) {
+    case NodeOp::None: return "";
+    case NodeOp::Create: return "create";
+    case NodeOp::Update: return "update";
+    case NodeOp::Delete: return "delete";
+    case NodeOp::Read: return "read";
+    case NodeOp::NoOp: return "no-op";
+  }
+  return "";
+}
+
+int ExecGraph::find(const std::string& id) const {
+  auto it = std::lower_bound(nodes.begin(), nodes.end(), id,
+                             [](const ExecNode& n, const std::string& k) { return n.id < k; });
+  if (it != nodes.end() && it->id == id) return static_cast<int>(it - nodes.begin());
+  // Graphs built by hand may be unsorted: fall back to a scan.
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (nodes[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+std::string format_duration(Duration d) {
+  int64_t ms = d.count();
+  if (ms == 0) return "0s";
+  std::string out;
+  if (ms < 0) {
+    out = "-";
+    ms = -ms;
+  }
+  int64_t h = ms / 3600000, m = (ms / 60000) % 60, s = (ms / 1000) % 60, rest = ms % 1000;
+  if (h) out += std::to_string(h) + "h";
+  if (m) out += std::to_string(m) + "m";
+  if (s || rest) {
+    out += std::to_string(s);
+    if (rest) {
+      std::string frac = std::to_string(1000 + rest).substr(1);
+      while (!frac.empty() && frac.back() == '0') frac.pop_back();
+      out += "." + frac;
+    }
+    out += "s";
+  }
+  return out;
+}
+
+PlanCounts Plan::counts() const {
+  PlanCounts c;
+  for (const auto& rc : changes) {
+    switch (rc.action) {
+      case PlanAction::Create: ++c.add; break;
+      case PlanAction::Update: ++c.change; break;
+      case PlanAction::Delete: ++c.destroy; break;
+      case PlanAction::DeleteThenCreate:
+      case PlanAction::CreateThenDelete:
+        ++c.add;
+        ++c.destroy;
+        break;
+      case PlanAction::Read: ++c.read; break;
+      case PlanAction::NoOp: break;
+    }
+  }
+  return c;
+}
+
+bool Plan::has_changes() const {
+  for (const auto& rc : changes)
+    if (rc.action != PlanAction::NoOp && rc.action != PlanAction::Read) return true;
+  for (const auto& oc : outputs)
+    if (oc.action != PlanAction::NoOp) return true;
+  return false;
+}
+
+const ResourceChange* Plan::find(const std::string& address) const {
+  for (const auto& rc : changes)
+    if (rc.address == address) return &rc;
+  return nullptr;
+}
+
+const Rollout* Plan::rollout(const std::string& block) const {
+  for (const auto& r : rollouts)
+    if (r.block == block) return &r;
+  return nullptr;
+}
+
+std::vector<const Gate*> Plan::gates_of(const std::string& block) const {
+  std::vector<const Gate*> out;
+  for (const auto& g : gates)
+    if (g.block == block) out.push_back(&g);
+  return out;
+}
+
+void Plan::normalize() {
+  for (auto& rc : changes) rc.address = rc.addr.str();
+  std::stable_sort(changes.begin(), changes.end(),
+                   [](const ResourceChange& a, const ResourceChange& b) { return a.addr < b.addr; });
+  std::stable_sort(outputs.begin(), outputs.end(),
+                   [](const OutputChange& a, const OutputChange& b) { return a.name < b.name; });
+  std::stable_sort(variables.begin(), variables.end(),
+                   [](const PlanVariable& a, const PlanVariable& b) { return a.name < b.name; });
+  std::stable_sort(rollouts.begin(), rollouts.end(),
+                   [](const Rollout& a, const Rollout& b) { return a.block < b.block; });
+  std::stable_sort(gates.begin(), gates.end(), [](const Gate& a, const Gate& b) {
+    return std::tie(a.block, a.kind) < std::tie(b.block, b.kind);
+  });
+}
+
+}  // namespace orch

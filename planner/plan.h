@@ -1,0 +1,193 @@
+// The Plan: every resource change, the execution graph apply will run, rollouts, gates,
+// variables and the state it was made against. What `orch plan` shows is what `orch apply` runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/value.h"
+#include "planner/clock.h"
+
+namespace orch {
+
+// What happens to one resource instance. Replacements name their order.
+enum class PlanAction { NoOp, Create, Read, Update, DeleteThenCreate, CreateThenDelete, Delete };
+
+// Terraform's JSON spelling of an action: ["create"], ["delete","create"], ...
+std::vector<std::string> action_names(PlanAction a);
+// One word for people and markdown headings: "create", "update", "replace", "delete", "read".
+std::string action_word(PlanAction a);
+bool is_replace(PlanAction a);
+
+// The key of one instance: none (single), an integer (count) or a string (for_each).
+struct InstanceKey {
+  enum class Kind { None, Int, String };
+  Kind kind = Kind::None;
+  int64_t i = 0;
+  std::string s;
+
+  static InstanceKey none() { return {}; }
+  static InstanceKey of(int64_t n) { return {Kind::Int, n, {}}; }
+  static InstanceKey of(std::string k) { return {Kind::String, 0, std::move(k)}; }
+  // "", "[3]", "[\"key\"]" (strings quoted and escaped as in HCL).
+  std::string str() const;
+  bool operator==(const InstanceKey& o) const;
+  // Ints before strings, ints numerically, strings bytewise.
+  bool operator<(const InstanceKey& o) const;
+};
+
+// A resource instance's identity: `module.db.sim_machine.node[3]`, `data.sim_image.base`.
+struct InstanceAddr {
+  std::string module;  // "" for the root module, else "module.db" or "module.a.module.b"
+  bool data = false;
+  std::string type;
+  std::string name;
+  InstanceKey key;
+
+  std::string block() const;  // without the key: "module.db.sim_machine.node"
+  std::string str() const;    // with the key
+  // Module, then resources before data, type, name, key (so [2] sorts before [10]).
+  bool operator<(const InstanceAddr& o) const;
+  bool operator==(const InstanceAddr& o) const;
+};
+
+// Why an action was chosen when it is not obvious from the diff (Terraform's action_reason).
+enum class ChangeReason {
+  None,
+  ReplaceBecauseCannotUpdate,   // a force-new attribute changed
+  ReplaceByRequest,             // -replace=ADDR
+  ReplaceBecauseTainted,        // a create that failed half-way
+  DeleteBecauseNoResourceConfig,
+  DeleteBecauseCountIndex,      // count shrank
+  DeleteBecauseEachKey,         // for_each key removed
+  DeleteBecauseDestroyMode,     // orch destroy
+  ReadBecauseConfigUnknown,     // data source depends on values known after apply
+  UpdateBecauseTriggers,        // a trigger value changed on a step-like resource
+};
+std::string reason_name(ChangeReason r);  // "replace_because_cannot_update", ... ("" for None)
+
+struct ResourceChange {
+  InstanceAddr addr;
+  std::string address;   // addr.str(), kept for sorting and lookups
+  std::string provider;  // "sim"
+  PlanAction action = PlanAction::NoOp;
+  ChangeReason reason = ChangeReason::None;
+  // Object values of the instance's attributes. `before` is null for creates, `after` null for
+  // deletes; `after` holds unknown values (known after apply) and sensitive marks.
+  Value before;
+  Value after;
+  std::vector<std::string> replace_paths;  // attributes that force the replacement
+  std::string prior_id;                    // provider id in state, for updates/deletes
+  // Addresses (blocks or instances) this instance's configuration refers to, sorted.
+  std::vector<std::string> depends_on;
+  bool create_before_destroy = false;
+  // A drift note: what refresh found that differs from the state ("deleted outside orch").
+  std::string drift;
+};
+
+// A rollout of one counted block: canaries first, then batches. Steps list the instances (their
+// addresses) of each wave in order; wave 0 holds the canaries when canary > 0.
+struct Rollout {
+  std::string block;  // "sim_task.worker"
+  int canary = 0;
+  std::string batch;  // as written: "50%" or "3"; empty: all remaining at once
+  int batch_size = 0;  // resolved against the instance count
+  int max_failures = 0;
+  Duration pause{0};
+  std::vector<std::vector<std::string>> waves;
+};
+
+// A readiness gate declared by `ready_when` on a block; every instance of the block waits on it.
+struct Gate {
+  std::string block;
+  std::string kind;   // "http", "tcp", "command", "sim", ...
+  Value condition;    // the gate's value as configured (may be unknown until apply)
+  Duration timeout{0};
+  Duration interval{0};
+  std::optional<Duration> simulate_after;  // virtual clock only
+};
+
+struct OutputChange {
+  std::string name;
+  PlanAction action = PlanAction::NoOp;  // Create, Update, Delete or NoOp
+  Value before;
+  Value after;  // may be unknown
+  bool sensitive = false;
+};
+
+struct PlanVariable {
+  std::string name;
+  Value value;
+  bool sensitive = false;
+};
+
+// One node of the execution graph. Instance nodes are operations on one instance; Aggregate
+// nodes stand for "every instance of a block" (so a splat referenced by M instances is one node
+// and N+M edges, never N×M); AnyOf nodes are done when ONE predecessor is done; Barrier nodes
+// separate the waves of a rollout.
+enum class NodeKind { Instance, Aggregate, AnyOf, Barrier };
+enum class NodeOp { None, Create, Update, Delete, Read, NoOp };
+std::string node_kind_name(NodeKind k);
+std::string node_op_name(NodeOp op);
+
+struct ExecNode {
+  std::string id;  // unique and stable: "sim_machine.node[3]", "sim_machine.node[3] (destroy)",
+                   // "sim_machine.node[*]", "any(sim_machine.node)", "sim_task.worker wave 1"
+  NodeKind kind = NodeKind::Instance;
+  NodeOp op = NodeOp::None;
+  std::string address;  // the instance (Instance) or block (others)
+  int max_failures = 0;  // Barrier: failures of the wave before tolerated
+  Duration pause{0};     // Barrier: wait after the wave before is done
+};
+
+// Edge: `to` waits for `from`.
+struct ExecEdge {
+  int from = 0;
+  int to = 0;
+  bool operator==(const ExecEdge& o) const { return from == o.from && to == o.to; }
+};
+
+// The graph apply runs, in deterministic order: nodes sorted by id, edges by (from, to).
+struct ExecGraph {
+  std::vector<ExecNode> nodes;
+  std::vector<ExecEdge> edges;
+  int find(const std::string& id) const;  // -1 when absent
+};
+
+// "30s", "20m", "1h30m", "1.5s", "0s": the way durations are written in configurations.
+std::string format_duration(Duration d);
+
+struct PlanCounts {
+  int add = 0, change = 0, destroy = 0, read = 0;
+};
+
+struct Plan {
+  std::string orch_version;
+  bool destroy_mode = false;
+  std::vector<ResourceChange> changes;  // sorted by address (InstanceAddr order)
+  std::vector<OutputChange> outputs;    // sorted by name
+  std::vector<PlanVariable> variables;  // sorted by name
+  std::vector<Rollout> rollouts;        // sorted by block
+  std::vector<Gate> gates;              // sorted by block, then kind
+  ExecGraph graph;
+  std::vector<std::string> targets;     // -target as given
+  std::vector<std::string> replace;     // -replace as given
+  // The state the plan was made against; apply refuses the plan when the state moved on.
+  std::string state_lineage;
+  uint64_t state_serial = 0;
+  bool state_exists = false;
+  bool errored = false;
+
+  PlanCounts counts() const;
+  // True when some resource or output changes (reads alone are not changes).
+  bool has_changes() const;
+  const ResourceChange* find(const std::string& address) const;
+  const Rollout* rollout(const std::string& block) const;
+  std::vector<const Gate*> gates_of(const std::string& block) const;
+  // Sorts changes, outputs, variables, rollouts and gates into their canonical order.
+  void normalize();
+};
+
+}  // namespace orch

@@ -1,0 +1,103 @@
+// Plan → GitHub-flavoured markdown. Deterministic: sections in a fixed order, addresses sorted.
+#include "planner/plan_markdown.h"
+
+#include "planner/plan_render.h"
+
+namespace orch {
+namespace {
+
+struct Section {
+  const char* title;
+  std::vector<PlanAction> actions;
+};
+
+std::string code(const std::string& s) {
+  // Backticks inside an address (only possible in for_each keys) need a longer fence.
+  if (s.find('`') != std::string::npos) return "`` " + s + " ``";
+  return "`" + s + "`";
+}
+
+}  // namespace
+
+std::string render_plan_markdown(const Plan& plan) {
+  std::string out;
+  auto c = plan.counts();
+  if (!plan.has_changes()) {
+    out += "### orch plan: no changes\n\nYour infrastructure matches the configuration.\n";
+    return out;
+  }
+  out += "### orch plan: " + std::to_string(c.add) + " to add, " + std::to_string(c.change) +
+         " to change, " + std::to_string(c.destroy) + " to destroy\n\n";
+
+  const Section sections[] = {
+      {"Create", {PlanAction::Create}},
+      {"Update in place", {PlanAction::Update}},
+      {"Replace", {PlanAction::DeleteThenCreate, PlanAction::CreateThenDelete}},
+      {"Destroy", {PlanAction::Delete}},
+      {"Read", {PlanAction::Read}},
+  };
+  out += "| Action | Resources |\n|---|---:|\n";
+  std::vector<std::pair<const Section*, std::vector<const ResourceChange*>>> groups;
+  for (const auto& s : sections) {
+    std::vector<const ResourceChange*> list;
+    for (const auto& rc : plan.changes)
+      for (auto a : s.actions)
+        if (rc.action == a) list.push_back(&rc);
+    if (list.empty()) continue;
+    out += std::string("| ") + s.title + " | " + std::to_string(list.size()) + " |\n";
+    groups.emplace_back(&s, std::move(list));
+  }
+  for (const auto& [s, list] : groups) {
+    out += "\n<details><summary>" + std::string(s->title) + " (" + std::to_string(list.size()) +
+           ")</summary>\n\n";
+    for (const ResourceChange* rc : list) {
+      out += "- " + code(rc->address);
+      if (rc->action == PlanAction::CreateThenDelete) out += " (create before destroy)";
+      if (!rc->replace_paths.empty()) {
+        out += " — forced by ";
+        for (size_t i = 0; i < rc->replace_paths.size(); ++i)
+          out += (i ? ", " : "") + code(rc->replace_paths[i]);
+      }
+      if (rc->reason == ChangeReason::ReplaceByRequest) out += " — as requested";
+      if (rc->reason == ChangeReason::DeleteBecauseNoResourceConfig)
+        out += " — not in configuration";
+      if (!rc->drift.empty()) out += " — " + rc->drift;
+      out += "\n";
+    }
+    out += "\n</details>\n";
+  }
+
+  bool outputs = false;
+  for (const auto& oc : plan.outputs)
+    if (oc.action != PlanAction::NoOp) outputs = true;
+  if (outputs) {
+    out += "\n<details><summary>Outputs</summary>\n\n";
+    for (const auto& oc : plan.outputs) {
+      if (oc.action == PlanAction::NoOp) continue;
+      Value a = oc.sensitive ? oc.after.mark_sensitive() : oc.after;
+      out += "- " + code(oc.name) + " (" + action_word(oc.action) + ")";
+      if (oc.action != PlanAction::Delete) out += ": " + code(render_value_inline(a));
+      out += "\n";
+    }
+    out += "\n</details>\n";
+  }
+
+  std::string orchestration;
+  for (const auto& r : plan.rollouts) {
+    if (r.waves.empty()) continue;
+    orchestration += "- rollout " + code(r.block) + ": ";
+    if (r.canary > 0) orchestration += "canary " + std::to_string(r.canary) + ", then ";
+    orchestration += r.batch.empty() ? std::string("the rest at once")
+                                     : "batches of " + std::to_string(r.batch_size);
+    orchestration += " (" + std::to_string(r.waves.size()) + " waves, max_failures " +
+                     std::to_string(r.max_failures) + ")\n";
+  }
+  for (const auto& g : plan.gates)
+    orchestration += "- gate on " + code(g.block) + ": " + g.kind + " " +
+                     code(render_value_inline(g.condition)) + "\n";
+  if (!orchestration.empty())
+    out += "\n<details><summary>Orchestration</summary>\n\n" + orchestration + "\n</details>\n";
+  return out;
+}
+
+}  // namespace orch
