@@ -8,26 +8,39 @@ namespace orch {
 
 std::vector<std::string> action_names(PlanAction a) {
   switch (a) {
-    case PlanAction::NoOp: return {"no-op"};
-    case PlanAction::Create: return {"create"};
-    case PlanAction::Read: return {"read"};
-    case PlanAction::Update: return {"update"};
-    case PlanAction::DeleteThenCreate: return {"delete", "create"};
-    case PlanAction::CreateThenDelete: return {"create", "delete"};
-    case PlanAction::Delete: return {"delete"};
+    case PlanAction::NoOp:
+      return {"no-op"};
+    case PlanAction::Create:
+      return {"create"};
+    case PlanAction::Read:
+      return {"read"};
+    case PlanAction::Update:
+      return {"update"};
+    case PlanAction::DeleteThenCreate:
+      return {"delete", "create"};
+    case PlanAction::CreateThenDelete:
+      return {"create", "delete"};
+    case PlanAction::Delete:
+      return {"delete"};
   }
   return {"no-op"};
 }
 
 std::string action_word(PlanAction a) {
   switch (a) {
-    case PlanAction::NoOp: return "no-op";
-    case PlanAction::Create: return "create";
-    case PlanAction::Read: return "read";
-    case PlanAction::Update: return "update";
+    case PlanAction::NoOp:
+      return "no-op";
+    case PlanAction::Create:
+      return "create";
+    case PlanAction::Read:
+      return "read";
+    case PlanAction::Update:
+      return "update";
     case PlanAction::DeleteThenCreate:
-    case PlanAction::CreateThenDelete: return "replace";
-    case PlanAction::Delete: return "delete";
+    case PlanAction::CreateThenDelete:
+      return "replace";
+    case PlanAction::Delete:
+      return "delete";
   }
   return "no-op";
 }
@@ -36,90 +49,60 @@ bool is_replace(PlanAction a) {
   return a == PlanAction::DeleteThenCreate || a == PlanAction::CreateThenDelete;
 }
 
-static std::string quote_key(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string InstanceKey::str() const {
-  switch (kind) {
-    case Kind::None: return "";
-    case Kind::Int: return "[" + std::to_string(i) + "]";
-    case Kind::String: return "[" + quote_key(s) + "]";
-  }
-  return "";
-}
-
-bool InstanceKey::operator==(const InstanceKey& o) const {
-  return kind == o.kind && i == o.i && s == o.s;
-}
-
-bool InstanceKey::operator<(const InstanceKey& o) const {
-  return std::tie(kind, i, s) < std::tie(o.kind, o.i, o.s);
-}
-
-std::string InstanceAddr::block() const {
-  std::string out;
-  if (!module.empty()) out = module + ".";
-  if (data) out += "data.";
-  return out + type + "." + name;
-}
-
-std::string InstanceAddr::str() const { return block() + key.str(); }
-
-bool InstanceAddr::operator<(const InstanceAddr& o) const {
-  return std::tie(module, data, type, name, key) <
-         std::tie(o.module, o.data, o.type, o.name, o.key);
-}
-
-bool InstanceAddr::operator==(const InstanceAddr& o) const {
-  return module == o.module && data == o.data && type == o.type && name == o.name &&
-         key == o.key;
-}
-
 std::string reason_name(ChangeReason r) {
   switch (r) {
-    case ChangeReason::None: return "";
-    case ChangeReason::ReplaceBecauseCannotUpdate: return "replace_because_cannot_update";
-    case ChangeReason::ReplaceByRequest: return "replace_by_request";
-    case ChangeReason::ReplaceBecauseTainted: return "replace_because_tainted";
-    case ChangeReason::DeleteBecauseNoResourceConfig: return "delete_because_no_resource_config";
-    case ChangeReason::DeleteBecauseCountIndex: return "delete_because_count_index";
-    case ChangeReason::DeleteBecauseEachKey: return "delete_because_each_key";
-    case ChangeReason::DeleteBecauseDestroyMode: return "delete_because_destroy_mode";
-    case ChangeReason::ReadBecauseConfigUnknown: return "read_because_config_unknown";
-    case ChangeReason::UpdateBecauseTriggers: return "update_because_triggers";
+    case ChangeReason::None:
+      return "";
+    case ChangeReason::ReplaceBecauseCannotUpdate:
+      return "replace_because_cannot_update";
+    case ChangeReason::ReplaceByRequest:
+      return "replace_by_request";
+    case ChangeReason::ReplaceBecauseTainted:
+      return "replace_because_tainted";
+    case ChangeReason::DeleteBecauseNoResourceConfig:
+      return "delete_because_no_resource_config";
+    case ChangeReason::DeleteBecauseCountIndex:
+      return "delete_because_count_index";
+    case ChangeReason::DeleteBecauseEachKey:
+      return "delete_because_each_key";
+    case ChangeReason::DeleteBecauseDestroyMode:
+      return "delete_because_destroy_mode";
+    case ChangeReason::ReadBecauseConfigUnknown:
+      return "read_because_config_unknown";
+    case ChangeReason::UpdateBecauseTriggers:
+      return "update_because_triggers";
   }
   return "";
 }
 
 std::string node_kind_name(NodeKind k) {
   switch (k) {
-    case NodeKind::Instance: return "instance";
-    case NodeKind::Aggregate: return "aggregate";
-    case NodeKind::AnyOf: return "any_of";
-    case NodeKind::Barrier: return "barrier";
+    case NodeKind::Instance:
+      return "instance";
+    case NodeKind::Aggregate:
+      return "aggregate";
+    case NodeKind::AnyOf:
+      return "any_of";
+    case NodeKind::Barrier:
+      return "barrier";
   }
   return "instance";
 }
 
 std::string node_op_name(NodeOp op) {
   switch (op) {
-    case NodeOp::None: return "";
-    case NodeOp::Create: return "create";
-    case NodeOp::Update: return "update";
-    case NodeOp::Delete: return "delete";
-    case NodeOp::Read: return "read";
-    case NodeOp::NoOp: return "no-op";
+    case NodeOp::None:
+      return "";
+    case NodeOp::Create:
+      return "create";
+    case NodeOp::Update:
+      return "update";
+    case NodeOp::Delete:
+      return "delete";
+    case NodeOp::Read:
+      return "read";
+    case NodeOp::NoOp:
+      return "no-op";
   }
   return "";
 }
@@ -161,16 +144,25 @@ PlanCounts Plan::counts() const {
   PlanCounts c;
   for (const auto& rc : changes) {
     switch (rc.action) {
-      case PlanAction::Create: ++c.add; break;
-      case PlanAction::Update: ++c.change; break;
-      case PlanAction::Delete: ++c.destroy; break;
+      case PlanAction::Create:
+        ++c.add;
+        break;
+      case PlanAction::Update:
+        ++c.change;
+        break;
+      case PlanAction::Delete:
+        ++c.destroy;
+        break;
       case PlanAction::DeleteThenCreate:
       case PlanAction::CreateThenDelete:
         ++c.add;
         ++c.destroy;
         break;
-      case PlanAction::Read: ++c.read; break;
-      case PlanAction::NoOp: break;
+      case PlanAction::Read:
+        ++c.read;
+        break;
+      case PlanAction::NoOp:
+        break;
     }
   }
   return c;
@@ -205,8 +197,9 @@ std::vector<const Gate*> Plan::gates_of(const std::string& block) const {
 
 void Plan::normalize() {
   for (auto& rc : changes) rc.address = rc.addr.str();
-  std::stable_sort(changes.begin(), changes.end(),
-                   [](const ResourceChange& a, const ResourceChange& b) { return a.addr < b.addr; });
+  std::stable_sort(
+      changes.begin(), changes.end(),
+      [](const ResourceChange& a, const ResourceChange& b) { return a.addr < b.addr; });
   std::stable_sort(outputs.begin(), outputs.end(),
                    [](const OutputChange& a, const OutputChange& b) { return a.name < b.name; });
   std::stable_sort(variables.begin(), variables.end(),

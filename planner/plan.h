@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/value.h"
+#include "planner/address.h"
 #include "planner/clock.h"
 
 namespace orch {
@@ -21,56 +22,25 @@ std::vector<std::string> action_names(PlanAction a);
 std::string action_word(PlanAction a);
 bool is_replace(PlanAction a);
 
-// The key of one instance: none (single), an integer (count) or a string (for_each).
-struct InstanceKey {
-  enum class Kind { None, Int, String };
-  Kind kind = Kind::None;
-  int64_t i = 0;
-  std::string s;
-
-  static InstanceKey none() { return {}; }
-  static InstanceKey of(int64_t n) { return {Kind::Int, n, {}}; }
-  static InstanceKey of(std::string k) { return {Kind::String, 0, std::move(k)}; }
-  // "", "[3]", "[\"key\"]" (strings quoted and escaped as in HCL).
-  std::string str() const;
-  bool operator==(const InstanceKey& o) const;
-  // Ints before strings, ints numerically, strings bytewise.
-  bool operator<(const InstanceKey& o) const;
-};
-
-// A resource instance's identity: `module.db.sim_machine.node[3]`, `data.sim_image.base`.
-struct InstanceAddr {
-  std::string module;  // "" for the root module, else "module.db" or "module.a.module.b"
-  bool data = false;
-  std::string type;
-  std::string name;
-  InstanceKey key;
-
-  std::string block() const;  // without the key: "module.db.sim_machine.node"
-  std::string str() const;    // with the key
-  // Module, then resources before data, type, name, key (so [2] sorts before [10]).
-  bool operator<(const InstanceAddr& o) const;
-  bool operator==(const InstanceAddr& o) const;
-};
-
 // Why an action was chosen when it is not obvious from the diff (Terraform's action_reason).
 enum class ChangeReason {
   None,
-  ReplaceBecauseCannotUpdate,   // a force-new attribute changed
-  ReplaceByRequest,             // -replace=ADDR
-  ReplaceBecauseTainted,        // a create that failed half-way
+  ReplaceBecauseCannotUpdate,  // a force-new attribute changed
+  ReplaceByRequest,            // -replace=ADDR
+  ReplaceBecauseTainted,       // a create that failed half-way
   DeleteBecauseNoResourceConfig,
-  DeleteBecauseCountIndex,      // count shrank
-  DeleteBecauseEachKey,         // for_each key removed
-  DeleteBecauseDestroyMode,     // orch destroy
-  ReadBecauseConfigUnknown,     // data source depends on values known after apply
-  UpdateBecauseTriggers,        // a trigger value changed on a step-like resource
+  DeleteBecauseCountIndex,   // count shrank
+  DeleteBecauseEachKey,      // for_each key removed
+  DeleteBecauseDestroyMode,  // orch destroy
+  ReadBecauseConfigUnknown,  // data source depends on values known after apply
+  UpdateBecauseTriggers,     // a trigger value changed on a step-like resource
 };
 std::string reason_name(ChangeReason r);  // "replace_because_cannot_update", ... ("" for None)
 
 struct ResourceChange {
-  InstanceAddr addr;
-  std::string address;   // addr.str(), kept for sorting and lookups
+  ResourceAddress addr;  // the instance
+  std::string address;   // addr.str(), kept for lookups and output
+  std::string block() const { return addr.resource().str(); }
   std::string provider;  // "sim"
   PlanAction action = PlanAction::NoOp;
   ChangeReason reason = ChangeReason::None;
@@ -92,7 +62,7 @@ struct ResourceChange {
 struct Rollout {
   std::string block;  // "sim_task.worker"
   int canary = 0;
-  std::string batch;  // as written: "50%" or "3"; empty: all remaining at once
+  std::string batch;   // as written: "50%" or "3"; empty: all remaining at once
   int batch_size = 0;  // resolved against the instance count
   int max_failures = 0;
   Duration pause{0};
@@ -102,8 +72,8 @@ struct Rollout {
 // A readiness gate declared by `ready_when` on a block; every instance of the block waits on it.
 struct Gate {
   std::string block;
-  std::string kind;   // "http", "tcp", "command", "sim", ...
-  Value condition;    // the gate's value as configured (may be unknown until apply)
+  std::string kind;  // "http", "tcp", "command", "sim", ...
+  Value condition;   // the gate's value as configured (may be unknown until apply)
   Duration timeout{0};
   Duration interval{0};
   std::optional<Duration> simulate_after;  // virtual clock only
@@ -137,7 +107,7 @@ struct ExecNode {
                    // "sim_machine.node[*]", "any(sim_machine.node)", "sim_task.worker wave 1"
   NodeKind kind = NodeKind::Instance;
   NodeOp op = NodeOp::None;
-  std::string address;  // the instance (Instance) or block (others)
+  std::string address;   // the instance (Instance) or block (others)
   int max_failures = 0;  // Barrier: failures of the wave before tolerated
   Duration pause{0};     // Barrier: wait after the wave before is done
 };
@@ -166,14 +136,14 @@ struct PlanCounts {
 struct Plan {
   std::string orch_version;
   bool destroy_mode = false;
-  std::vector<ResourceChange> changes;  // sorted by address (InstanceAddr order)
+  std::vector<ResourceChange> changes;  // sorted by address (natural order)
   std::vector<OutputChange> outputs;    // sorted by name
   std::vector<PlanVariable> variables;  // sorted by name
   std::vector<Rollout> rollouts;        // sorted by block
   std::vector<Gate> gates;              // sorted by block, then kind
   ExecGraph graph;
-  std::vector<std::string> targets;     // -target as given
-  std::vector<std::string> replace;     // -replace as given
+  std::vector<std::string> targets;  // -target as given
+  std::vector<std::string> replace;  // -replace as given
   // The state the plan was made against; apply refuses the plan when the state moved on.
   std::string state_lineage;
   uint64_t state_serial = 0;

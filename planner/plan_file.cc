@@ -18,9 +18,15 @@ using json = nlohmann::json;
 json value_to_json_exact(const Value& v) {
   json inner;
   switch (v.kind()) {
-    case ValueKind::Null: inner = nullptr; break;
-    case ValueKind::Unknown: inner = json{{"unknown", true}}; break;
-    case ValueKind::Bool: inner = v.as_bool(); break;
+    case ValueKind::Null:
+      inner = nullptr;
+      break;
+    case ValueKind::Unknown:
+      inner = json{{"unknown", true}};
+      break;
+    case ValueKind::Bool:
+      inner = v.as_bool();
+      break;
     case ValueKind::Number: {
       const Number& n = v.as_number();
       if (n.is_int)
@@ -29,15 +35,17 @@ json value_to_json_exact(const Value& v) {
         inner = json{{"number", n.d}};
       break;
     }
-    case ValueKind::String: inner = v.as_string(); break;
+    case ValueKind::String:
+      inner = v.as_string();
+      break;
     case ValueKind::List:
     case ValueKind::Set:
     case ValueKind::Tuple: {
       json arr = json::array();
       for (const auto& e : v.elements()) arr.push_back(value_to_json_exact(e));
-      const char* tag = v.kind() == ValueKind::List ? "list"
+      const char* tag = v.kind() == ValueKind::List  ? "list"
                         : v.kind() == ValueKind::Set ? "set"
-                                                      : "tuple";
+                                                     : "tuple";
       inner = json{{tag, arr}};
       break;
     }
@@ -96,21 +104,6 @@ Value value_from_json_exact(const json& j, std::string* error) {
 
 namespace {
 
-json key_json(const InstanceKey& k) {
-  switch (k.kind) {
-    case InstanceKey::Kind::None: return nullptr;
-    case InstanceKey::Kind::Int: return k.i;
-    case InstanceKey::Kind::String: return k.s;
-  }
-  return nullptr;
-}
-
-InstanceKey key_from(const json& j) {
-  if (j.is_number_integer()) return InstanceKey::of(j.get<int64_t>());
-  if (j.is_string()) return InstanceKey::of(j.get<std::string>());
-  return InstanceKey::none();
-}
-
 template <typename T>
 T get_or(const json& j, const char* key, T def) {
   auto it = j.find(key);
@@ -118,7 +111,9 @@ T get_or(const json& j, const char* key, T def) {
   return it->get<T>();
 }
 
-Duration dur(const json& j, const char* key) { return Duration(get_or<int64_t>(j, key, 0)); }
+Duration dur(const json& j, const char* key) {
+  return Duration(get_or<int64_t>(j, key, 0));
+}
 
 }  // namespace
 
@@ -129,7 +124,8 @@ json plan_file_to_json(const PlanFile& pf) {
   j["orch_version"] = p.orch_version;
   j["destroy_mode"] = p.destroy_mode;
   j["errored"] = p.errored;
-  j["state"] = {{"lineage", p.state_lineage}, {"serial", p.state_serial}, {"exists", p.state_exists}};
+  j["state"] = {
+      {"lineage", p.state_lineage}, {"serial", p.state_serial}, {"exists", p.state_exists}};
   j["targets"] = p.targets;
   j["replace"] = p.replace;
   j["config_dir"] = pf.config_dir;
@@ -139,11 +135,7 @@ json plan_file_to_json(const PlanFile& pf) {
   json changes = json::array();
   for (const auto& rc : p.changes) {
     json e;
-    e["module"] = rc.addr.module;
-    e["data"] = rc.addr.data;
-    e["type"] = rc.addr.type;
-    e["name"] = rc.addr.name;
-    e["key"] = key_json(rc.addr.key);
+    e["address"] = rc.addr.str();
     e["provider"] = rc.provider;
     e["action"] = static_cast<int>(rc.action);
     e["reason"] = static_cast<int>(rc.reason);
@@ -240,11 +232,13 @@ std::optional<PlanFile> plan_file_from_json(const json& j, std::string* error) {
 
     for (const auto& e : j.at("changes")) {
       ResourceChange rc;
-      rc.addr.module = e.at("module").get<std::string>();
-      rc.addr.data = e.at("data").get<bool>();
-      rc.addr.type = e.at("type").get<std::string>();
-      rc.addr.name = e.at("name").get<std::string>();
-      rc.addr.key = key_from(e.at("key"));
+      std::string text = e.at("address").get<std::string>();
+      auto parsed = parse_address(text);
+      if (!parsed.ok()) {
+        *error = "plan file has a malformed address: " + parsed.error->str(text);
+        return std::nullopt;
+      }
+      rc.addr = *parsed.address;
       rc.address = rc.addr.str();
       rc.provider = e.at("provider").get<std::string>();
       int action = e.at("action").get<int>();

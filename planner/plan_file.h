@@ -20,7 +20,7 @@ inline constexpr int kPlanFileFormat = 1;
 
 struct PlanFile {
   Plan plan;
-  std::string config_dir;                          // the root module's directory when planned
+  std::string config_dir;                           // the root module's directory when planned
   std::map<std::string, std::string> config_files;  // relative path → contents (all modules)
   std::map<std::string, std::string> options;       // e.g. "parallelism" → "10"
 };

@@ -10,14 +10,17 @@ json value_to_plain_json(const Value& v) {
   if (v.is_sensitive() || v.is_unknown()) return nullptr;
   switch (v.kind()) {
     case ValueKind::Null:
-    case ValueKind::Unknown: return nullptr;
-    case ValueKind::Bool: return v.as_bool();
+    case ValueKind::Unknown:
+      return nullptr;
+    case ValueKind::Bool:
+      return v.as_bool();
     case ValueKind::Number: {
       const Number& n = v.as_number();
       if (n.is_int) return n.i;
       return n.d;
     }
-    case ValueKind::String: return v.as_string();
+    case ValueKind::String:
+      return v.as_string();
     case ValueKind::List:
     case ValueKind::Set:
     case ValueKind::Tuple: {
@@ -79,7 +82,9 @@ static json object_mask(json m) {
   return m;
 }
 
-static json duration_json(Duration d) { return format_duration(d); }
+static json duration_json(Duration d) {
+  return format_duration(d);
+}
 
 static json change_json(PlanAction action, const Value& before, const Value& after) {
   json c;
@@ -114,12 +119,12 @@ json plan_to_json(const Plan& plan) {
   for (const auto& rc : plan.changes) {
     json e;
     e["address"] = rc.address;
-    if (!rc.addr.module.empty()) e["module_address"] = rc.addr.module;
-    e["mode"] = rc.addr.data ? "data" : "managed";
+    if (!rc.addr.module.empty()) e["module_address"] = rc.addr.module_str();
+    e["mode"] = rc.addr.mode == ResourceMode::Data ? "data" : "managed";
     e["type"] = rc.addr.type;
     e["name"] = rc.addr.name;
-    if (rc.addr.key.kind == InstanceKey::Kind::Int) e["index"] = rc.addr.key.i;
-    if (rc.addr.key.kind == InstanceKey::Kind::String) e["index"] = rc.addr.key.s;
+    if (rc.addr.key.kind == InstanceKey::Kind::Int) e["index"] = rc.addr.key.index;
+    if (rc.addr.key.kind == InstanceKey::Kind::String) e["index"] = rc.addr.key.key;
     e["provider_name"] = rc.provider;
     json c = change_json(rc.action, rc.before, rc.after);
     if (!rc.replace_paths.empty()) {
@@ -209,6 +214,8 @@ json plan_to_json(const Plan& plan) {
   return j;
 }
 
-std::string render_plan_json(const Plan& plan) { return plan_to_json(plan).dump(2) + "\n"; }
+std::string render_plan_json(const Plan& plan) {
+  return plan_to_json(plan).dump(2) + "\n";
+}
 
 }  // namespace orch

@@ -20,12 +20,23 @@ std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -55,10 +66,14 @@ class Renderer {
 
   std::string sym_text(Sym s) const {
     switch (s) {
-      case Sym::Same: return " ";
-      case Sym::Add: return paint("+", kGreen);
-      case Sym::Change: return paint("~", kYellow);
-      case Sym::Remove: return paint("-", kRed);
+      case Sym::Same:
+        return " ";
+      case Sym::Add:
+        return paint("+", kGreen);
+      case Sym::Change:
+        return paint("~", kYellow);
+      case Sym::Remove:
+        return paint("-", kRed);
     }
     return " ";
   }
@@ -76,7 +91,8 @@ class Renderer {
              const std::vector<std::string>& forces, bool hide_unchanged,
              const std::set<std::string>& always_show) {
     static const ValueMap kEmpty;
-    const ValueMap& b = before.is_mapping() && !before.is_sensitive() ? before.attributes() : kEmpty;
+    const ValueMap& b =
+        before.is_mapping() && !before.is_sensitive() ? before.attributes() : kEmpty;
     const ValueMap& a = after.is_mapping() && !after.is_sensitive() ? after.attributes() : kEmpty;
     std::set<std::string> keys;
     for (const auto& [k, v] : b)
@@ -144,8 +160,9 @@ class Renderer {
     Sym s = !has_b ? Sym::Add : !has_a ? Sym::Remove : Sym::Change;
     // Nested diff when both sides are the same kind of known collection, or one side is absent.
     const Value& shape = has_a ? a : b;
-    bool nested = expandable(shape) && (!has_b || !has_a || (expandable(b) && expandable(a) &&
-                                                           b.is_mapping() == a.is_mapping()));
+    bool nested =
+        expandable(shape) &&
+        (!has_b || !has_a || (expandable(b) && expandable(a) && b.is_mapping() == a.is_mapping()));
     if (!nested) {
       std::string text;
       if (s == Sym::Add)
@@ -232,17 +249,22 @@ class Renderer {
 std::string header_text(const ResourceChange& rc) {
   const std::string& a = rc.address;
   switch (rc.action) {
-    case PlanAction::Create: return a + " will be created";
-    case PlanAction::Read: return a + " will be read during apply";
-    case PlanAction::Update: return a + " will be updated in-place";
+    case PlanAction::Create:
+      return a + " will be created";
+    case PlanAction::Read:
+      return a + " will be read during apply";
+    case PlanAction::Update:
+      return a + " will be updated in-place";
     case PlanAction::DeleteThenCreate:
     case PlanAction::CreateThenDelete:
       if (rc.reason == ChangeReason::ReplaceByRequest) return a + " will be replaced, as requested";
       if (rc.reason == ChangeReason::ReplaceBecauseTainted)
         return a + " is tainted, so must be replaced";
       return a + " must be replaced";
-    case PlanAction::Delete: return a + " will be destroyed";
-    case PlanAction::NoOp: return a + " is unchanged";
+    case PlanAction::Delete:
+      return a + " will be destroyed";
+    case PlanAction::NoOp:
+      return a + " is unchanged";
   }
   return a;
 }
@@ -250,7 +272,7 @@ std::string header_text(const ResourceChange& rc) {
 std::string reason_note(const ResourceChange& rc) {
   switch (rc.reason) {
     case ChangeReason::DeleteBecauseNoResourceConfig:
-      return "(because " + rc.addr.block() + " is not in configuration)";
+      return "(because " + rc.block() + " is not in configuration)";
     case ChangeReason::DeleteBecauseCountIndex:
       return "(because index " + rc.addr.key.str() + " is out of range for count)";
     case ChangeReason::DeleteBecauseEachKey:
@@ -259,7 +281,8 @@ std::string reason_note(const ResourceChange& rc) {
       return "(config refers to values not yet known)";
     case ChangeReason::UpdateBecauseTriggers:
       return "(because a trigger value changed)";
-    default: return "";
+    default:
+      return "";
   }
 }
 
@@ -311,11 +334,16 @@ int wave_of(const Rollout& r, const std::string& address) {
 std::string render_value_inline(const Value& v) {
   if (v.is_sensitive()) return "(sensitive value)";
   switch (v.kind()) {
-    case ValueKind::Unknown: return "(known after apply)";
-    case ValueKind::Null: return "null";
-    case ValueKind::Bool: return v.as_bool() ? "true" : "false";
-    case ValueKind::Number: return format_number(v.as_number());
-    case ValueKind::String: return quote(v.as_string());
+    case ValueKind::Unknown:
+      return "(known after apply)";
+    case ValueKind::Null:
+      return "null";
+    case ValueKind::Bool:
+      return v.as_bool() ? "true" : "false";
+    case ValueKind::Number:
+      return format_number(v.as_number());
+    case ValueKind::String:
+      return quote(v.as_string());
     case ValueKind::List:
     case ValueKind::Set:
     case ValueKind::Tuple: {
@@ -376,8 +404,8 @@ std::string render_plan_text(const Plan& plan, const RenderOptions& options) {
     if (oc.action != PlanAction::NoOp) outputs_change = true;
 
   if (shown.empty() && !outputs_change) {
-    out += r.bold("No changes.") + " " +
-           r.bold("Your infrastructure matches the configuration.") + "\n\n";
+    out += r.bold("No changes.") + " " + r.bold("Your infrastructure matches the configuration.") +
+           "\n\n";
     out +=
         "orch has compared your real infrastructure against your configuration and found no\n"
         "differences, so no changes are needed.\n";
@@ -413,7 +441,7 @@ std::string render_plan_text(const Plan& plan, const RenderOptions& options) {
           paths += (i ? ", " : "") + rc->replace_paths[i];
         out += "  # (forced by " + paths + ")\n";
       }
-      std::string block = rc->addr.block();
+      std::string block = rc->block();
       if (const Rollout* ro = plan.rollout(block); ro && rc->action != PlanAction::Delete) {
         int w = wave_of(*ro, rc->address);
         if (w >= 0) {
@@ -425,21 +453,34 @@ std::string render_plan_text(const Plan& plan, const RenderOptions& options) {
       if (rc->action != PlanAction::Delete)
         for (const Gate* g : plan.gates_of(block)) out += "  # ready when " + gate_text(*g) + "\n";
 
-      std::string gutter, kw = rc->addr.data ? "data" : "resource";
+      std::string gutter, kw = rc->addr.mode == ResourceMode::Data ? "data" : "resource";
       switch (rc->action) {
-        case PlanAction::Create: gutter = "  " + r.paint("+", kGreen); break;
-        case PlanAction::Update: gutter = "  " + r.paint("~", kYellow); break;
-        case PlanAction::Delete: gutter = "  " + r.paint("-", kRed); break;
-        case PlanAction::DeleteThenCreate: gutter = r.paint("-/+", kRed); break;
-        case PlanAction::CreateThenDelete: gutter = r.paint("+/-", kGreen); break;
-        case PlanAction::Read: gutter = " " + r.paint("<=", kCyan); break;
-        case PlanAction::NoOp: gutter = "   "; break;
+        case PlanAction::Create:
+          gutter = "  " + r.paint("+", kGreen);
+          break;
+        case PlanAction::Update:
+          gutter = "  " + r.paint("~", kYellow);
+          break;
+        case PlanAction::Delete:
+          gutter = "  " + r.paint("-", kRed);
+          break;
+        case PlanAction::DeleteThenCreate:
+          gutter = r.paint("-/+", kRed);
+          break;
+        case PlanAction::CreateThenDelete:
+          gutter = r.paint("+/-", kGreen);
+          break;
+        case PlanAction::Read:
+          gutter = " " + r.paint("<=", kCyan);
+          break;
+        case PlanAction::NoOp:
+          gutter = "   ";
+          break;
       }
       out += gutter + " " + kw + " " + quote(rc->addr.type) + " " + quote(rc->addr.name) + " {\n";
       bool hide = rc->action == PlanAction::Update || is_replace(rc->action);
-      Value before = rc->action == PlanAction::Create || rc->action == PlanAction::Read
-                         ? Value()
-                         : rc->before;
+      Value before =
+          rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value() : rc->before;
       Value after = rc->action == PlanAction::Delete ? Value() : rc->after;
       r.attrs(6, before, after, true, rc->replace_paths, hide, {"id", "name"});
       out += "    }\n";
