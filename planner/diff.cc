@@ -1,0 +1,193 @@
+// Instance diff. The decision order follows Terraform's: orphans and destroy mode delete; a
+// missing object is created; tainted objects, -replace and changed force-new attributes replace;
+// other differences update in place; otherwise nothing happens.
+#include "planner/diff.h"
+
+#include <algorithm>
+#include <set>
+
+namespace orch {
+namespace {
+
+bool same(const Value& a, const Value& b) {
+  if (!a.is_wholly_known() || !b.is_wholly_known()) return false;
+  return a.equals(b);
+}
+
+bool ignored(const Lifecycle& lc, const std::string& name) {
+  return lc.ignore_all_changes || std::find(lc.ignore_changes.begin(), lc.ignore_changes.end(),
+                                            name) != lc.ignore_changes.end();
+}
+
+Value object_of(const ValueMap& m) {
+  return Value::object(m);
+}
+
+// Linear lookup (schemas have a handful of attributes).
+const AttributeSchema* find_attr(const Schema* schema, const std::string& name) {
+  if (!schema) return nullptr;
+  for (const auto& a : schema->attributes)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+}  // namespace
+
+ValueMap mark_schema_sensitive(const Schema* schema, ValueMap attrs) {
+  if (!schema) return attrs;
+  for (auto& [name, v] : attrs) {
+    const AttributeSchema* a = find_attr(schema, name);
+    if (a && a->sensitive && !v.is_null() && !v.is_sensitive()) v = v.mark_sensitive();
+  }
+  return attrs;
+}
+
+ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
+  ResourceChange rc;
+  rc.addr = in.addr;
+  rc.address = in.addr.str();
+  rc.provider = in.provider;
+  rc.create_before_destroy = in.lifecycle.create_before_destroy;
+  bool is_data = in.addr.mode == ResourceMode::Data;
+
+  ValueMap before_attrs;
+  if (in.current) {
+    before_attrs = mark_schema_sensitive(in.schema, in.current->attributes);
+    rc.before = object_of(before_attrs);
+    rc.prior_id = in.current->id;
+  }
+  if (in.refreshed && in.prior && in.prior->has_object() && !in.current)
+    rc.drift = "has been deleted outside orch";
+  if (in.refreshed && in.prior && in.prior->has_object() && in.current && !is_data) {
+    ValueMap prior_attrs = mark_schema_sensitive(in.schema, in.prior->attributes);
+    if (!object_of(prior_attrs).equals(rc.before)) rc.drift = "has changed outside orch";
+  }
+
+  auto prevent = [&](const char* what) {
+    if (!in.lifecycle.prevent_destroy) return;
+    Diagnostic& d = diags.error(
+        in.lifecycle.prevent_destroy_range.valid() ? in.lifecycle.prevent_destroy_range : in.range,
+        "Instance cannot be destroyed",
+        rc.address + " has lifecycle.prevent_destroy set, but the plan calls for it to be " + what +
+            ". To avoid this error and continue with the plan, either disable "
+            "lifecycle.prevent_destroy or reduce the scope of the plan using -target.");
+    (void)d;
+  };
+
+  // Data sources: read at plan time when their configuration is known (the caller does that and
+  // passes the result as `current`); otherwise read during apply.
+  if (is_data) {
+    if (!in.config) {
+      rc.action = PlanAction::NoOp;
+      return rc;
+    }
+    Value cfg = object_of(*in.config);
+    if (!cfg.is_wholly_known()) {
+      rc.action = PlanAction::Read;
+      rc.reason = ChangeReason::ReadBecauseConfigUnknown;
+      rc.before = Value();
+      rc.after = in.planned ? object_of(in.planned->planned) : cfg;
+    } else {
+      rc.action = PlanAction::NoOp;
+      rc.after = rc.before;
+    }
+    return rc;
+  }
+
+  // Delete: not in configuration, or destroy mode.
+  if (!in.config || in.destroy_mode) {
+    rc.after = Value();
+    if (!in.current) {
+      rc.action = PlanAction::NoOp;  // nothing left to delete; the caller drops the state entry
+      return rc;
+    }
+    rc.action = PlanAction::Delete;
+    rc.reason = in.destroy_mode ? ChangeReason::DeleteBecauseDestroyMode : in.orphan_reason;
+    prevent("destroyed");
+    return rc;
+  }
+
+  ValueMap planned = in.planned ? in.planned->planned : *in.config;
+  planned = mark_schema_sensitive(in.schema, std::move(planned));
+  std::set<std::string> force_new;
+  if (in.planned)
+    force_new.insert(in.planned->force_new_paths.begin(), in.planned->force_new_paths.end());
+  if (in.schema)
+    for (const auto& a : in.schema->attributes)
+      if (a.force_new) force_new.insert(a.name);
+
+  if (!in.current) {
+    rc.action = PlanAction::Create;
+    rc.after = object_of(planned);
+    return rc;
+  }
+
+  // An existing object: computed attributes the configuration does not set keep their values,
+  // ignored attributes keep theirs.
+  auto computed_only = [&](const std::string& name) {
+    if (!in.schema) return false;
+    const AttributeSchema* a = find_attr(in.schema, name);
+    if (!a || !a->computed) return false;
+    auto c = in.config->find(name);
+    return c == in.config->end() || c->second.is_null();
+  };
+  for (const auto& [name, bv] : before_attrs) {
+    auto it = planned.find(name);
+    bool missing = it == planned.end();
+    if (ignored(in.lifecycle, name) && name != "id") {
+      planned[name] = bv;
+      continue;
+    }
+    if ((computed_only(name) || (name == "id" && !in.schema)) &&
+        (missing || it->second.is_unknown() || it->second.is_null()))
+      planned[name] = bv;
+  }
+
+  std::vector<std::string> changed;
+  std::set<std::string> names;
+  for (const auto& [k, v] : before_attrs) names.insert(k);
+  for (const auto& [k, v] : planned) names.insert(k);
+  for (const auto& name : names) {
+    auto b = before_attrs.find(name);
+    auto a = planned.find(name);
+    Value bv = b == before_attrs.end() ? Value() : b->second;
+    Value av = a == planned.end() ? Value() : a->second;
+    if (bv.is_null() && av.is_null()) continue;
+    if (!same(bv, av) || bv.is_sensitive() != av.is_sensitive()) changed.push_back(name);
+  }
+  std::vector<std::string> forcing;
+  for (const auto& name : changed)
+    if (force_new.count(name)) forcing.push_back(name);
+
+  bool tainted = in.prior && in.prior->status == ResourceStatus::Tainted;
+  bool replace = tainted || in.replace_requested || !forcing.empty();
+  if (replace) {
+    rc.action = in.lifecycle.create_before_destroy ? PlanAction::CreateThenDelete
+                                                   : PlanAction::DeleteThenCreate;
+    rc.reason = in.replace_requested ? ChangeReason::ReplaceByRequest
+                : tainted            ? ChangeReason::ReplaceBecauseTainted
+                                     : ChangeReason::ReplaceBecauseCannotUpdate;
+    rc.replace_paths = forcing;
+    // A new object: computed attributes not set by the configuration are unknown again.
+    ValueMap fresh = planned;
+    for (auto& [name, v] : fresh)
+      if (computed_only(name)) v = Value::unknown(v.type());
+    if (in.schema)
+      for (const auto& a : in.schema->attributes)
+        if (computed_only(a.name) && !fresh.count(a.name)) fresh[a.name] = Value::unknown(a.type);
+    rc.after = object_of(fresh);
+    prevent("replaced");
+    return rc;
+  }
+  rc.after = object_of(planned);
+  if (changed.empty()) {
+    rc.action = PlanAction::NoOp;
+    return rc;
+  }
+  rc.action = PlanAction::Update;
+  if (std::find(changed.begin(), changed.end(), "triggers") != changed.end())
+    rc.reason = ChangeReason::UpdateBecauseTriggers;
+  return rc;
+}
+
+}  // namespace orch
