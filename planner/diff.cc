@@ -14,7 +14,7 @@ bool same(const Value& a, const Value& b) {
   return a.equals(b);
 }
 
-bool ignored(const Lifecycle& lc, const std::string& name) {
+bool ignored(const LifecycleRules& lc, const std::string& name) {
   return lc.ignore_all_changes || std::find(lc.ignore_changes.begin(), lc.ignore_changes.end(),
                                             name) != lc.ignore_changes.end();
 }

@@ -15,7 +15,7 @@
 
 namespace orch {
 
-struct Lifecycle {
+struct LifecycleRules {
   bool create_before_destroy = false;
   bool prevent_destroy = false;
   bool ignore_all_changes = false;          // ignore_changes = all
@@ -38,7 +38,7 @@ struct InstanceDiffInput {
   // The provider's answer to plan(config): defaults and computed values filled in (unknown where
   // they are known only after apply) and force-new attribute names. Empty: use config.
   std::optional<PlanResponse> planned;
-  Lifecycle lifecycle;
+  LifecycleRules lifecycle;
   bool replace_requested = false;  // -replace=ADDR
   bool destroy_mode = false;
   ChangeReason orphan_reason = ChangeReason::DeleteBecauseNoResourceConfig;

@@ -83,8 +83,6 @@ std::string node_kind_name(NodeKind k) {
       return "aggregate";
     case NodeKind::AnyOf:
       return "any_of";
-    case NodeKind::Barrier:
-      return "barrier";
   }
   return "instance";
 }
@@ -107,9 +105,9 @@ std::string node_op_name(NodeOp op) {
   return "";
 }
 
-int ExecGraph::find(const std::string& id) const {
+int PlanGraph::find(const std::string& id) const {
   auto it = std::lower_bound(nodes.begin(), nodes.end(), id,
-                             [](const ExecNode& n, const std::string& k) { return n.id < k; });
+                             [](const PlanNode& n, const std::string& k) { return n.id < k; });
   if (it != nodes.end() && it->id == id) return static_cast<int>(it - nodes.begin());
   // Graphs built by hand may be unsorted: fall back to a scan.
   for (size_t i = 0; i < nodes.size(); ++i)
@@ -182,14 +180,14 @@ const ResourceChange* Plan::find(const std::string& address) const {
   return nullptr;
 }
 
-const Rollout* Plan::rollout(const std::string& block) const {
+const PlanRollout* Plan::rollout(const std::string& block) const {
   for (const auto& r : rollouts)
     if (r.block == block) return &r;
   return nullptr;
 }
 
-std::vector<const Gate*> Plan::gates_of(const std::string& block) const {
-  std::vector<const Gate*> out;
+std::vector<const PlanGate*> Plan::gates_of(const std::string& block) const {
+  std::vector<const PlanGate*> out;
   for (const auto& g : gates)
     if (g.block == block) out.push_back(&g);
   return out;
@@ -205,8 +203,8 @@ void Plan::normalize() {
   std::stable_sort(variables.begin(), variables.end(),
                    [](const PlanVariable& a, const PlanVariable& b) { return a.name < b.name; });
   std::stable_sort(rollouts.begin(), rollouts.end(),
-                   [](const Rollout& a, const Rollout& b) { return a.block < b.block; });
-  std::stable_sort(gates.begin(), gates.end(), [](const Gate& a, const Gate& b) {
+                   [](const PlanRollout& a, const PlanRollout& b) { return a.block < b.block; });
+  std::stable_sort(gates.begin(), gates.end(), [](const PlanGate& a, const PlanGate& b) {
     return std::tie(a.block, a.kind) < std::tie(b.block, b.kind);
   });
 }

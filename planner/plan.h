@@ -59,7 +59,7 @@ struct ResourceChange {
 
 // A rollout of one counted block: canaries first, then batches. Steps list the instances (their
 // addresses) of each wave in order; wave 0 holds the canaries when canary > 0.
-struct Rollout {
+struct PlanRollout {
   std::string block;  // "sim_task.worker"
   int canary = 0;
   std::string batch;   // as written: "50%" or "3"; empty: all remaining at once
@@ -70,7 +70,7 @@ struct Rollout {
 };
 
 // A readiness gate declared by `ready_when` on a block; every instance of the block waits on it.
-struct Gate {
+struct PlanGate {
   std::string block;
   std::string kind;  // "http", "tcp", "command", "sim", ...
   Value condition;   // the gate's value as configured (may be unknown until apply)
@@ -95,34 +95,32 @@ struct PlanVariable {
 
 // One node of the execution graph. Instance nodes are operations on one instance; Aggregate
 // nodes stand for "every instance of a block" (so a splat referenced by M instances is one node
-// and N+M edges, never N×M); AnyOf nodes are done when ONE predecessor is done; Barrier nodes
-// separate the waves of a rollout.
-enum class NodeKind { Instance, Aggregate, AnyOf, Barrier };
+// and N+M edges, never N×M); AnyOf nodes are done when ONE predecessor is done. Rollout waves
+// are not edges: the executor runs them from Plan::rollouts.
+enum class NodeKind { Instance, Aggregate, AnyOf };
 enum class NodeOp { None, Create, Update, Delete, Read, NoOp };
 std::string node_kind_name(NodeKind k);
 std::string node_op_name(NodeOp op);
 
-struct ExecNode {
+struct PlanNode {
   std::string id;  // unique and stable: "sim_machine.node[3]", "sim_machine.node[3] (destroy)",
                    // "sim_machine.node[*]", "any(sim_machine.node)", "sim_task.worker wave 1"
   NodeKind kind = NodeKind::Instance;
   NodeOp op = NodeOp::None;
-  std::string address;   // the instance (Instance) or block (others)
-  int max_failures = 0;  // Barrier: failures of the wave before tolerated
-  Duration pause{0};     // Barrier: wait after the wave before is done
+  std::string address;  // the instance (Instance) or block (others)
 };
 
 // Edge: `to` waits for `from`.
-struct ExecEdge {
+struct PlanEdge {
   int from = 0;
   int to = 0;
-  bool operator==(const ExecEdge& o) const { return from == o.from && to == o.to; }
+  bool operator==(const PlanEdge& o) const { return from == o.from && to == o.to; }
 };
 
 // The graph apply runs, in deterministic order: nodes sorted by id, edges by (from, to).
-struct ExecGraph {
-  std::vector<ExecNode> nodes;
-  std::vector<ExecEdge> edges;
+struct PlanGraph {
+  std::vector<PlanNode> nodes;
+  std::vector<PlanEdge> edges;
   int find(const std::string& id) const;  // -1 when absent
 };
 
@@ -139,9 +137,9 @@ struct Plan {
   std::vector<ResourceChange> changes;  // sorted by address (natural order)
   std::vector<OutputChange> outputs;    // sorted by name
   std::vector<PlanVariable> variables;  // sorted by name
-  std::vector<Rollout> rollouts;        // sorted by block
-  std::vector<Gate> gates;              // sorted by block, then kind
-  ExecGraph graph;
+  std::vector<PlanRollout> rollouts;    // sorted by block
+  std::vector<PlanGate> gates;          // sorted by block, then kind
+  PlanGraph graph;
   std::vector<std::string> targets;  // -target as given
   std::vector<std::string> replace;  // -replace as given
   // The state the plan was made against; apply refuses the plan when the state moved on.
@@ -154,8 +152,8 @@ struct Plan {
   // True when some resource or output changes (reads alone are not changes).
   bool has_changes() const;
   const ResourceChange* find(const std::string& address) const;
-  const Rollout* rollout(const std::string& block) const;
-  std::vector<const Gate*> gates_of(const std::string& block) const;
+  const PlanRollout* rollout(const std::string& block) const;
+  std::vector<const PlanGate*> gates_of(const std::string& block) const;
   // Sorts changes, outputs, variables, rollouts and gates into their canonical order.
   void normalize();
 };

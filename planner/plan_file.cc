@@ -193,9 +193,7 @@ json plan_file_to_json(const PlanFile& pf) {
     nodes.push_back({{"id", n.id},
                      {"kind", static_cast<int>(n.kind)},
                      {"op", static_cast<int>(n.op)},
-                     {"address", n.address},
-                     {"max_failures", n.max_failures},
-                     {"pause_ms", n.pause.count()}});
+                     {"address", n.address}});
   json edges = json::array();
   for (const auto& e : p.graph.edges) edges.push_back(json::array({e.from, e.to}));
   j["graph"] = {{"nodes", nodes}, {"edges", edges}};
@@ -273,7 +271,7 @@ std::optional<PlanFile> plan_file_from_json(const json& j, std::string* error) {
                              value_from_json_exact(e.at("value"), &verr),
                              e.at("sensitive").get<bool>()});
     for (const auto& e : j.at("rollouts")) {
-      Rollout r;
+      PlanRollout r;
       r.block = e.at("block").get<std::string>();
       r.canary = e.at("canary").get<int>();
       r.batch = e.at("batch").get<std::string>();
@@ -284,7 +282,7 @@ std::optional<PlanFile> plan_file_from_json(const json& j, std::string* error) {
       p.rollouts.push_back(std::move(r));
     }
     for (const auto& e : j.at("gates")) {
-      Gate g;
+      PlanGate g;
       g.block = e.at("block").get<std::string>();
       g.kind = e.at("kind").get<std::string>();
       g.condition = value_from_json_exact(e.at("condition"), &verr);
@@ -295,10 +293,10 @@ std::optional<PlanFile> plan_file_from_json(const json& j, std::string* error) {
     }
     const json& g = j.at("graph");
     for (const auto& e : g.at("nodes")) {
-      ExecNode n;
+      PlanNode n;
       n.id = e.at("id").get<std::string>();
       int kind = e.at("kind").get<int>(), op = e.at("op").get<int>();
-      if (kind < 0 || kind > static_cast<int>(NodeKind::Barrier) || op < 0 ||
+      if (kind < 0 || kind > static_cast<int>(NodeKind::AnyOf) || op < 0 ||
           op > static_cast<int>(NodeOp::NoOp)) {
         *error = "plan file has an unknown graph node kind";
         return std::nullopt;
@@ -306,13 +304,11 @@ std::optional<PlanFile> plan_file_from_json(const json& j, std::string* error) {
       n.kind = static_cast<NodeKind>(kind);
       n.op = static_cast<NodeOp>(op);
       n.address = e.at("address").get<std::string>();
-      n.max_failures = e.at("max_failures").get<int>();
-      n.pause = dur(e, "pause_ms");
       p.graph.nodes.push_back(std::move(n));
     }
     int n = static_cast<int>(p.graph.nodes.size());
     for (const auto& e : g.at("edges")) {
-      ExecEdge ed{e.at(0).get<int>(), e.at(1).get<int>()};
+      PlanEdge ed{e.at(0).get<int>(), e.at(1).get<int>()};
       if (ed.from < 0 || ed.from >= n || ed.to < 0 || ed.to >= n) {
         *error = "plan file has a graph edge to a missing node";
         return std::nullopt;

@@ -163,10 +163,6 @@ json plan_to_json(const Plan& plan) {
     e["kind"] = node_kind_name(n.kind);
     if (n.op != NodeOp::None) e["op"] = node_op_name(n.op);
     e["address"] = n.address;
-    if (n.kind == NodeKind::Barrier) {
-      e["max_failures"] = n.max_failures;
-      e["pause"] = duration_json(n.pause);
-    }
     nodes.push_back(e);
   }
   json edges = json::array();

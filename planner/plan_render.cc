@@ -286,7 +286,7 @@ std::string reason_note(const ResourceChange& rc) {
   }
 }
 
-std::string gate_text(const Gate& g) {
+std::string gate_text(const PlanGate& g) {
   std::string s = g.kind + " = " + render_value_inline(g.condition);
   std::vector<std::string> opts;
   if (g.timeout.count() > 0) opts.push_back("timeout " + format_duration(g.timeout));
@@ -300,7 +300,7 @@ std::string gate_text(const Gate& g) {
   return s;
 }
 
-std::string rollout_text(const Rollout& r) {
+std::string rollout_text(const PlanRollout& r) {
   std::string s;
   if (r.canary > 0) s += "canary " + std::to_string(r.canary) + ", then ";
   if (r.batch.empty())
@@ -322,7 +322,7 @@ std::string rollout_text(const Rollout& r) {
 }
 
 // Wave index of an instance in its block's rollout, or -1.
-int wave_of(const Rollout& r, const std::string& address) {
+int wave_of(const PlanRollout& r, const std::string& address) {
   for (size_t w = 0; w < r.waves.size(); ++w)
     for (const auto& a : r.waves[w])
       if (a == address) return static_cast<int>(w);
@@ -442,7 +442,7 @@ std::string render_plan_text(const Plan& plan, const RenderOptions& options) {
         out += "  # (forced by " + paths + ")\n";
       }
       std::string block = rc->block();
-      if (const Rollout* ro = plan.rollout(block); ro && rc->action != PlanAction::Delete) {
+      if (const PlanRollout* ro = plan.rollout(block); ro && rc->action != PlanAction::Delete) {
         int w = wave_of(*ro, rc->address);
         if (w >= 0) {
           std::string which = (w == 0 && ro->canary > 0) ? "canary" : "batch";
@@ -451,7 +451,8 @@ std::string render_plan_text(const Plan& plan, const RenderOptions& options) {
         }
       }
       if (rc->action != PlanAction::Delete)
-        for (const Gate* g : plan.gates_of(block)) out += "  # ready when " + gate_text(*g) + "\n";
+        for (const PlanGate* g : plan.gates_of(block))
+          out += "  # ready when " + gate_text(*g) + "\n";
 
       std::string gutter, kw = rc->addr.mode == ResourceMode::Data ? "data" : "resource";
       switch (rc->action) {

@@ -127,7 +127,7 @@ Plan sample_plan() {
   p.variables.push_back({"workers", Value::number(3), false});
   p.variables.push_back({"token", Value::string("s3cr3t"), true});
 
-  Rollout r;
+  PlanRollout r;
   r.block = "sim_task.worker";
   r.canary = 1;
   r.batch = "50%";
@@ -139,7 +139,7 @@ Plan sample_plan() {
              {"sim_task.worker[\"node-3\"]"}};
   p.rollouts.push_back(r);
 
-  Gate g;
+  PlanGate g;
   g.block = "sim_task.setup";
   g.kind = "http";
   g.condition = Value::string("http://node-0.sim.internal:7180/api/version");
@@ -149,7 +149,7 @@ Plan sample_plan() {
   p.gates.push_back(g);
 
   auto node = [](std::string id, NodeKind k, NodeOp op, std::string address) {
-    ExecNode n;
+    PlanNode n;
     n.id = std::move(id);
     n.kind = k;
     n.op = op;
