@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/value.h"
@@ -27,6 +28,10 @@ struct LockInfo {
   static LockInfo for_this_process(std::string operation);
   // `alice@host (pid 1234) for `orch apply` since 2026-11-25T07:01:02Z, lock ID …`
   std::string describe() const;
+  // {"id": …, "operation": …, "who": …, "pid": …, "version": …, "created": …}
+  std::string to_json() const;
+  // nullopt when `text` is not a lock record.
+  static std::optional<LockInfo> from_json(std::string_view text);
 };
 
 struct BackendError {
@@ -125,6 +130,9 @@ struct BackendConfig {
   ValueMap settings;     // e.g. local: path = ".orch/state.json"
   std::string work_dir;  // relative paths are resolved against it; empty: current directory
 };
+
+// This machine's host name (as in LockInfo::who), for telling local lock holders from remote ones.
+std::string host_name();
 
 // Opens the backend a configuration asks for; nullptr and `error` set for unknown types or bad
 // settings.
