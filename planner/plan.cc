@@ -115,29 +115,6 @@ int PlanGraph::find(const std::string& id) const {
   return -1;
 }
 
-std::string format_duration(Duration d) {
-  int64_t ms = d.count();
-  if (ms == 0) return "0s";
-  std::string out;
-  if (ms < 0) {
-    out = "-";
-    ms = -ms;
-  }
-  int64_t h = ms / 3600000, m = (ms / 60000) % 60, s = (ms / 1000) % 60, rest = ms % 1000;
-  if (h) out += std::to_string(h) + "h";
-  if (m) out += std::to_string(m) + "m";
-  if (s || rest) {
-    out += std::to_string(s);
-    if (rest) {
-      std::string frac = std::to_string(1000 + rest).substr(1);
-      while (!frac.empty() && frac.back() == '0') frac.pop_back();
-      out += "." + frac;
-    }
-    out += "s";
-  }
-  return out;
-}
-
 PlanCounts Plan::counts() const {
   PlanCounts c;
   for (const auto& rc : changes) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/value.h"
+#include "compiler/duration.h"
 #include "planner/address.h"
 #include "planner/clock.h"
 
@@ -123,9 +124,6 @@ struct PlanGraph {
   std::vector<PlanEdge> edges;
   int find(const std::string& id) const;  // -1 when absent
 };
-
-// "30s", "20m", "1h30m", "1.5s", "0s": the way durations are written in configurations.
-std::string format_duration(Duration d);
 
 struct PlanCounts {
   int add = 0, change = 0, destroy = 0, read = 0;
