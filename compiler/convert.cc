@@ -196,6 +196,8 @@ std::optional<Value> conv(const Value& v, const Type& t, std::string& why) {
   if (v.is_sensitive()) {
     auto c = conv(v.unmarked(), t, why);
     if (c) return c->mark_sensitive();
+    // The reason may quote the value: say only what was expected.
+    why = fmt::format("sensitive value cannot be converted to {}", t.str());
     return std::nullopt;
   }
   if (t.is_any()) return v;

@@ -31,12 +31,15 @@ struct CallResult {
 struct Function {
   std::string name;
   int min_args = 0;
-  int max_args = 0;  // -1: variadic
+  int max_args = 0;       // -1: variadic
   std::string signature;  // for docs and arity errors: "join(separator, list)"
   // Functions that inspect unknowns themselves (length of a known-length list, coalesce...)
   // set this; otherwise any unknown argument makes the result unknown without calling impl.
   bool handles_unknown = false;
   std::function<CallResult(const std::vector<Value>& args, const CallContext& ctx)> impl;
+  // The type of the result given the arguments (used for the unknown result when an argument
+  // is unknown). Unset means any.
+  std::function<Type(const std::vector<Value>& args)> result_type;
 };
 
 class Functions {
