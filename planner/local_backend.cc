@@ -471,6 +471,8 @@ BackendStatus LocalBackend::write_backup() {
     ::unlink(tmp.c_str());
     return io_error("cannot write state backup", backup_path_, err);
   }
+  // rename() does nothing when both names already link the same file (an unchanged snapshot).
+  ::unlink(tmp.c_str());
   return std::nullopt;
 }
 
