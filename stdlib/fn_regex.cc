@@ -1,7 +1,11 @@
 // Regular expression functions: regex regexall replace (plain or /regex/ substring).
 // Patterns use RE2 syntax (Terraform's) translated onto std::regex's ECMAScript grammar:
 // named groups (?P<name>...) and (?<name>...), a leading (?i)/(?m)/(?s) flag group, \A and \z.
+#include <pthread.h>
+
 #include <algorithm>
+#include <exception>
+#include <functional>
 #include <regex>
 
 #include <fmt/format.h>
@@ -11,6 +15,56 @@
 namespace orch::fn {
 
 namespace {
+
+// std::regex matches recursively, about half a kilobyte of stack per input character for
+// patterns with alternations: on the default 8 MiB stack, 20,000 characters crash the process.
+// So matching runs on a thread with a large (lazily committed) stack, and inputs are capped.
+constexpr size_t kMaxInput = 64 * 1024;
+constexpr size_t kMaxPattern = 4096;
+constexpr size_t kRegexStack = 256 * 1024 * 1024;
+
+void run_on_big_stack(const std::function<void()>& fn) {
+  struct Job {
+    const std::function<void()>* fn;
+    std::exception_ptr error;
+  } job{&fn, nullptr};
+  auto body = [](void* p) -> void* {
+    auto* j = static_cast<Job*>(p);
+    try {
+      (*j->fn)();
+    } catch (const std::regex_error& e) {
+      j->error = std::make_exception_ptr(
+          ArgError{-1, std::string("regular expression matching failed: ") + e.what()});
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kRegexStack);
+  pthread_t thread;
+  int rc = pthread_create(&thread, &attr, body, &job);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    fn();  // no thread available: run here (inputs are capped, so this stays bounded)
+    return;
+  }
+  pthread_join(thread, nullptr);
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+void check_sizes(const std::string& pattern, int pattern_arg, std::string_view pattern_param,
+                 const std::string& input, int input_arg, std::string_view input_param) {
+  if (pattern.size() > kMaxPattern) {
+    fail(pattern_arg, pattern_param,
+         fmt::format("regular expressions are limited to {} bytes", kMaxPattern));
+  }
+  if (input.size() > kMaxInput) {
+    fail(input_arg, input_param,
+         fmt::format("regular expression matching is limited to strings of {} bytes", kMaxInput));
+  }
+}
 
 struct Pattern {
   std::regex re;
@@ -128,23 +182,33 @@ Value match_value(const Pattern& p, const std::smatch& m) {
 }
 
 Value regex_fn(const Args& a, const CallContext&) {
-  Pattern p = compile(str(a, 0, "pattern"), 0, "pattern");
+  std::string pattern = str(a, 0, "pattern");
   std::string s = str(a, 1, "string");
-  std::smatch m;
-  if (!std::regex_search(s, m, p.re)) {
-    fail(1, "string", "pattern did not match any part of the given string");
-  }
-  return match_value(p, m);
+  check_sizes(pattern, 0, "pattern", s, 1, "string");
+  Value out;
+  run_on_big_stack([&]() {
+    Pattern p = compile(pattern, 0, "pattern");
+    std::smatch m;
+    if (!std::regex_search(s, m, p.re)) {
+      fail(1, "string", "pattern did not match any part of the given string");
+    }
+    out = match_value(p, m);
+  });
+  return out;
 }
 
 Value regexall_fn(const Args& a, const CallContext&) {
-  Pattern p = compile(str(a, 0, "pattern"), 0, "pattern");
+  std::string pattern = str(a, 0, "pattern");
   std::string s = str(a, 1, "string");
+  check_sizes(pattern, 0, "pattern", s, 1, "string");
   ValueList out;
-  for (auto it = std::sregex_iterator(s.begin(), s.end(), p.re); it != std::sregex_iterator();
-       ++it) {
-    out.push_back(match_value(p, *it));
-  }
+  run_on_big_stack([&]() {
+    Pattern p = compile(pattern, 0, "pattern");
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), p.re); it != std::sregex_iterator();
+         ++it) {
+      out.push_back(match_value(p, *it));
+    }
+  });
   return make_list(std::move(out));
 }
 
@@ -197,8 +261,14 @@ Value replace_fn(const Args& a, const CallContext&) {
   std::string sub = str(a, 1, "substr");
   std::string rep = str(a, 2, "replace");
   if (sub.size() >= 2 && sub.front() == '/' && sub.back() == '/') {
-    Pattern p = compile(sub.substr(1, sub.size() - 2), 1, "substr");
-    return Value::string(std::regex_replace(s, p.re, replacement_format(rep, p)));
+    std::string pattern = sub.substr(1, sub.size() - 2);
+    check_sizes(pattern, 1, "substr", s, 0, "str");
+    std::string out;
+    run_on_big_stack([&]() {
+      Pattern p = compile(pattern, 1, "substr");
+      out = std::regex_replace(s, p.re, replacement_format(rep, p));
+    });
+    return Value::string(out);
   }
   if (sub.empty()) return Value::string(s);
   std::string out;

@@ -66,6 +66,7 @@ Value chomp_fn(const Args& a, const CallContext&) {
 Value indent_fn(const Args& a, const CallContext&) {
   int64_t n = whole(a, 0, "spaces");
   if (n < 0) fail(0, "spaces", "must not be negative");
+  if (n > 10000) fail(0, "spaces", "must not be greater than 10000");
   std::string s = str(a, 1, "str");
   std::string pad(static_cast<size_t>(n), ' ');
   std::string out;

@@ -206,6 +206,27 @@ TEST(FunctionsTest, Regex) {
   EXPECT_EQ(arg, 1);
 }
 
+TEST(FunctionsTest, RegexOnLongInputsDoesNotOverflowTheStack) {
+  // std::regex recurses per character; 60,000 characters crash on a default 8 MiB stack.
+  std::string long_a(60000, 'a');
+  Value input = Value::string(long_a);
+  CallResult r = run("regex", {S("(?:a|b)*"), input});
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.value.as_string().size(), 60000u);
+  r = run("replace", {input, S("/(a|b)+/"), S("x")});
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.value, S("x"));
+  int arg = -1;
+  EXPECT_EQ(err("regexall", {S("a"), Value::string(std::string(70000, 'a'))}, &arg),
+            "invalid value for \"string\" parameter: regular expression matching is limited to "
+            "strings of 65536 bytes");
+  EXPECT_EQ(arg, 1);
+  EXPECT_NE(err("regex", {Value::string(std::string(5000, 'a')), S("a")}, &arg)
+                .find("limited to 4096 bytes"),
+            std::string::npos);
+  EXPECT_EQ(arg, 0);
+}
+
 TEST(FunctionsTest, Format) {
   EXPECT_EQ(show("format", {S("Hello, %s!"), S("Ander")}), "\"Hello, Ander!\"");
   EXPECT_EQ(show("format", {S("There are %d lights"), N(4)}), "\"There are 4 lights\"");
