@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <functional>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace orch {
 
 using Duration = std::chrono::milliseconds;
@@ -22,6 +26,9 @@ class Clock {
   virtual void run() = 0;
   virtual void stop() = 0;
   virtual bool is_virtual() const = 0;
+  // The Asio loop behind a real clock, for I/O on the loop (sockets, curl, child processes);
+  // nullptr for the virtual clock.
+  virtual boost::asio::io_context* io_context() { return nullptr; }
 };
 
 }  // namespace orch
