@@ -11,7 +11,9 @@ std::vector<StepId> critical_chain(const std::vector<StepRecord>& records) {
   for (StepId id = 0; id < records.size(); ++id) {
     const auto& r = records[id];
     if (r.status != StepStatus::Done && r.status != StepStatus::Failed) continue;
-    if (last == kNoStep || r.finished_at > records[last].finished_at) last = id;
+    if (last == kNoStep || r.finished_at > records[last].finished_at ||
+        (r.finished_at == records[last].finished_at && r.finish_order > records[last].finish_order))
+      last = id;
   }
   std::vector<StepId> chain;
   // `cause` links always point to steps that finished earlier, so this ends; the size guard

@@ -9,9 +9,10 @@
 
 namespace orch {
 
-// From the step that finished last, back through each step's `cause` (its determining
-// dependency, the step that freed its limit or lock, or the previous rollout batch), first to
-// last. Skipped and abandoned steps end nothing: only done and failed steps are considered.
+// From the step that finished last (ties: the last to finish in event order), back through each
+// step's `cause` (its determining dependency, the step that freed its limit or lock, or the
+// previous rollout batch), first to last. Skipped and abandoned steps end nothing: only done and
+// failed steps are considered.
 std::vector<StepId> critical_chain(const std::vector<StepRecord>& records);
 
 // Longest path through the dependency graph where each step lasts as long as it ran

@@ -1,15 +1,16 @@
 // Building and checking execution graphs (see exec_graph.h).
 #include "planner/exec_graph.h"
 
-#include <deque>
 #include <fmt/format.h>
+#include <deque>
 
 namespace orch {
 
 std::string ExecGate::describe() const {
   std::string text = target.empty() ? kind : kind + " " + target;
   if (expect_status) {
-    text += fmt::format(kind == "command" ? " (expect exit {})" : " (expect {})", *expect_status);
+    text += kind == "command" ? fmt::format(" (expect exit {})", *expect_status)
+                              : fmt::format(" (expect {})", *expect_status);
   }
   return text;
 }
@@ -67,9 +68,8 @@ std::vector<std::string> ExecGraph::validate() const {
         continue;
       }
       if (rollout_of[m] >= 0)
-        problems.push_back(
-            fmt::format("{}: member of two rollouts ({} and {})", steps[m].address,
-                        rollouts[rollout_of[m]].name, ro.name));
+        problems.push_back(fmt::format("{}: member of two rollouts ({} and {})", steps[m].address,
+                                       rollouts[rollout_of[m]].name, ro.name));
       rollout_of[m] = static_cast<int>(r);
       if (steps[m].rollout != static_cast<int>(r))
         problems.push_back(fmt::format("{}: not registered with rollout {} (use add_rollout)",

@@ -60,10 +60,10 @@ using StepDone = std::function<void(StepOutcome)>;
 using StepOperation = std::function<void(const StepContext&, StepDone done)>;
 
 struct ExecStep {
-  std::string address;   // unique, for results and messages: "sim_machine.node[3]"
-  std::string provider;  // the limits that apply (ExecGraph::limits key); empty: none
-  StepOperation operation;  // empty: nothing to do (done at once, after its gate)
-  std::vector<StepId> depends_on;           // all of these must be done
+  std::string address;             // unique, for results and messages: "sim_machine.node[3]"
+  std::string provider;            // the limits that apply (ExecGraph::limits key); empty: none
+  StepOperation operation;         // empty: nothing to do (done at once, after its gate)
+  std::vector<StepId> depends_on;  // all of these must be done
   std::vector<std::vector<StepId>> any_of;  // each group: ONE member done is enough
   std::optional<ExecGate> gate;
   std::string lock;  // steps with the same non-empty lock never overlap (gate time included)

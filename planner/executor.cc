@@ -2,11 +2,11 @@
 // only its own out-edges, so a run costs O(V + E) bookkeeping in total.
 #include "planner/executor.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <deque>
-#include <fmt/format.h>
 #include <map>
 
 #include "planner/critical_path.h"
@@ -17,14 +17,22 @@ namespace orch {
 
 const char* to_string(StepStatus s) {
   switch (s) {
-    case StepStatus::Pending: return "pending";
-    case StepStatus::Waiting: return "waiting";
-    case StepStatus::Running: return "running";
-    case StepStatus::Gating: return "gating";
-    case StepStatus::Done: return "done";
-    case StepStatus::Failed: return "failed";
-    case StepStatus::Skipped: return "skipped";
-    case StepStatus::Abandoned: return "abandoned";
+    case StepStatus::Pending:
+      return "pending";
+    case StepStatus::Waiting:
+      return "waiting";
+    case StepStatus::Running:
+      return "running";
+    case StepStatus::Gating:
+      return "gating";
+    case StepStatus::Done:
+      return "done";
+    case StepStatus::Failed:
+      return "failed";
+    case StepStatus::Skipped:
+      return "skipped";
+    case StepStatus::Abandoned:
+      return "abandoned";
   }
   return "?";
 }
@@ -41,7 +49,7 @@ struct Slot {
   std::string what;  // for StepRecord::waited_for
   int capacity = 0;  // 0: unlimited
   int in_use = 0;
-  Duration min_gap{0};             // rate limit: time between starts
+  Duration min_gap{0};  // rate limit: time between starts
   TimePoint next_start{0};
   bool wake_scheduled = false;
   std::deque<StepId> queue;
@@ -57,7 +65,7 @@ struct RolloutRun {
   int open = 0;                              // the highest open batch
   int failures = 0;
   bool stopped = false;
-  bool pausing = false;  // the open batch is finished; the next opens after `pause`
+  bool pausing = false;            // the open batch is finished; the next opens after `pause`
   StepId last_finished = kNoStep;  // of the open batch: the cause for the next batch
 };
 
@@ -76,7 +84,8 @@ struct Executor::Impl {
   std::unique_ptr<GateRunner> gates;
   std::shared_ptr<char> alive = std::make_shared<char>(0);
 
-  std::vector<uint32_t> out_begin;  // CSR: out-edges of step i are out[out_begin[i]..out_begin[i+1])
+  std::vector<uint32_t>
+      out_begin;  // CSR: out-edges of step i are out[out_begin[i]..out_begin[i+1])
   std::vector<OutEdge> out;
   std::vector<int32_t> pending_all;
   std::vector<int32_t> pending_groups;
@@ -84,15 +93,15 @@ struct Executor::Impl {
   std::vector<int32_t> group_remaining;
   std::vector<char> group_satisfied;
 
-  std::vector<Slot> slots;               // providers, then parallelism, then locks
-  std::vector<int32_t> provider_slot;    // per step, -1: none
-  std::vector<int32_t> lock_slot;        // per step, -1: none
+  std::vector<Slot> slots;             // providers, then parallelism, then locks
+  std::vector<int32_t> provider_slot;  // per step, -1: none
+  std::vector<int32_t> lock_slot;      // per step, -1: none
   int32_t parallel_slot = -1;
-  std::vector<char> holds_op;            // provider + parallelism slots taken
+  std::vector<char> holds_op;  // provider + parallelism slots taken
   std::vector<char> holds_lock;
   std::vector<char> in_backoff;
-  std::vector<uint32_t> generation;      // bumped on abandon: late callbacks are ignored
-  std::vector<int32_t> rollout_pos;      // batch of the step within its rollout
+  std::vector<uint32_t> generation;  // bumped on abandon: late callbacks are ignored
+  std::vector<int32_t> rollout_pos;  // batch of the step within its rollout
   std::vector<RolloutRun> rollouts;
 
   std::deque<StepId> ready;
@@ -108,11 +117,14 @@ struct Executor::Impl {
   std::chrono::steady_clock::time_point wall_start;
 
   Impl(Executor& e, Clock& c, ExecOptions o, ExecObserver* obs)
-      : ex(e), clock(c), options(std::move(o)), observer(obs),
+      : ex(e),
+        clock(c),
+        options(std::move(o)),
+        observer(obs),
         gates(std::make_unique<GateRunner>(c)) {}
 
   const ExecStep& step(StepId id) const { return ex.graph_.steps[id]; }
-  StepRecord& rec(StepId id) { return ex.records_[id]; }
+  StepRecord& rec(StepId id) { return ex.result_.records[id]; }
 
   void set_status(StepId id, StepStatus s) {
     auto& r = rec(id);
@@ -124,7 +136,7 @@ struct Executor::Impl {
   void build() {
     const auto& g = ex.graph_;
     const size_t n = g.steps.size();
-    ex.records_.assign(n, StepRecord{});
+    ex.result_.records.assign(n, StepRecord{});
     counts[static_cast<int>(StepStatus::Pending)] = n;
     pending_all.assign(n, 0);
     pending_groups.assign(n, 0);
@@ -138,7 +150,7 @@ struct Executor::Impl {
       for (StepId d : s.depends_on) ++degree[d];
       for (const auto& grp : s.any_of)
         for (StepId d : grp) ++degree[d];
-      ex.records_[i].satisfied_by.assign(s.any_of.size(), kNoStep);
+      ex.result_.records[i].satisfied_by.assign(s.any_of.size(), kNoStep);
     }
     out_begin.assign(n + 1, 0);
     for (size_t i = 0; i < n; ++i) out_begin[i + 1] = out_begin[i] + degree[i];
@@ -209,7 +221,7 @@ struct Executor::Impl {
       rollouts[r].waiting.resize(batches);
       for (size_t m = 0; m < spec.members.size(); ++m) {
         rollout_pos[spec.members[m]] = batch_of[m];
-        ex.records_[spec.members[m]].rollout_batch = batch_of[m];
+        ex.result_.records[spec.members[m]].rollout_batch = batch_of[m];
         ++rollouts[r].remaining[batch_of[m]];
       }
     }
@@ -248,8 +260,7 @@ struct Executor::Impl {
 
   void admit(StepId id) {
     auto& r = rec(id);
-    if (is_terminal(r.status) || r.status == StepStatus::Running ||
-        r.status == StepStatus::Gating)
+    if (is_terminal(r.status) || r.status == StepStatus::Running || r.status == StepStatus::Gating)
       return;
     if (interrupts > 0) return skip(id, "interrupted");
     const int ro = step(id).rollout;
@@ -369,7 +380,8 @@ struct Executor::Impl {
     if (outcome.error) {
       const ProviderError& err = *outcome.error;
       if (interrupts == 0 && should_retry(options.retry, err, r.attempts)) {
-        Duration delay = backoff_delay(options.retry, err, r.attempts, options.seed, step(id).address);
+        Duration delay =
+            backoff_delay(options.retry, err, r.attempts, options.seed, step(id).address);
         if (observer) observer->on_step_retrying(id, r, err, delay);
         in_backoff[id] = 1;
         std::weak_ptr<char> guard = alive;
@@ -401,7 +413,8 @@ struct Executor::Impl {
       } else if (result.error) {
         fail(id, *result.error);
       } else {
-        fail(id, ProviderError{"readiness gate did not hold: " + description, result.message});
+        fail(id, ProviderError{
+                     "readiness gate did not hold: " + description, result.message, false, {}});
       }
       drain();
     });
@@ -411,7 +424,7 @@ struct Executor::Impl {
     auto& r = rec(id);
     set_status(id, status);
     r.finished_at = clock.now();
-    ++terminal;
+    r.finish_order = ++terminal;
     release_lock(id);
     if (observer) observer->on_step_finished(id, r);
     if (step(id).rollout >= 0) rollout_member_finished(id, status == StepStatus::Failed);
@@ -469,8 +482,8 @@ struct Executor::Impl {
       if (gi < 0) {
         skips.emplace_back(to, reason);
       } else if (--group_remaining[gi] == 0 && !group_satisfied[gi]) {
-        skips.emplace_back(to, fmt::format("no dependency of an any-of group was done (last: {})",
-                                           reason));
+        skips.emplace_back(
+            to, fmt::format("no dependency of an any-of group was done (last: {})", reason));
       }
     }
     if (!skipping) run_skips();
@@ -578,19 +591,27 @@ struct Executor::Impl {
     if (!started || ex.finished_ || terminal < ex.graph_.steps.size()) return;
     ex.finished_ = true;
     auto& res = ex.result_;
-    res.records = ex.records_;
-    for (StepId id = 0; id < ex.records_.size(); ++id) {
-      switch (ex.records_[id].status) {
-        case StepStatus::Done: res.done.push_back(id); break;
-        case StepStatus::Failed: res.failed.push_back(id); break;
-        case StepStatus::Skipped: res.skipped.push_back(id); break;
-        case StepStatus::Abandoned: res.abandoned.push_back(id); break;
-        default: break;
+    for (StepId id = 0; id < ex.result_.records.size(); ++id) {
+      switch (ex.result_.records[id].status) {
+        case StepStatus::Done:
+          res.done.push_back(id);
+          break;
+        case StepStatus::Failed:
+          res.failed.push_back(id);
+          break;
+        case StepStatus::Skipped:
+          res.skipped.push_back(id);
+          break;
+        case StepStatus::Abandoned:
+          res.abandoned.push_back(id);
+          break;
+        default:
+          break;
       }
-      res.makespan = std::max(res.makespan, ex.records_[id].finished_at);
+      res.makespan = std::max(res.makespan, ex.result_.records[id].finished_at);
     }
-    res.critical_path = critical_chain(ex.records_);
-    res.lower_bound = dependency_lower_bound(ex.graph_, ex.records_);
+    res.critical_path = critical_chain(ex.result_.records);
+    res.lower_bound = dependency_lower_bound(ex.graph_, ex.result_.records);
     res.wall_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                             std::chrono::steady_clock::now() - wall_start)
                                             .count());
@@ -617,7 +638,7 @@ void Executor::start(std::function<void(const ExecResult&)> done) {
   im.drain();
 }
 
-ExecResult Executor::run() {
+const ExecResult& Executor::run() {
   Clock& clock = impl_->clock;
   start([&clock, this](const ExecResult&) {
     if (!result_.abandoned.empty()) clock.stop();  // abandoned operations may still be queued
@@ -631,7 +652,9 @@ ExecResult Executor::run() {
   return result_;
 }
 
-void Executor::interrupt() { impl_->interrupt(); }
+void Executor::interrupt() {
+  impl_->interrupt();
+}
 
 ExecProgress Executor::progress() const {
   const auto& c = impl_->counts;

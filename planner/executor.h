@@ -34,14 +34,18 @@ struct StepRecord {
   StepStatus status = StepStatus::Pending;
   int attempts = 0;
   std::optional<ProviderError> error;  // Failed: why; Abandoned: "interrupted"
-  std::string skip_reason;  // "dependency X failed", "rollout R stopped after N failures", "interrupted"
-  bool applied = false;     // the operation succeeded (state should be recorded even if the gate failed)
-  TimePoint ready_at{-1};    // dependencies satisfied
-  TimePoint started_at{-1};  // operation first started
-  TimePoint applied_at{-1};  // operation succeeded (before the gate)
+  std::string
+      skip_reason;  // "dependency X failed", "rollout R stopped after N failures", "interrupted"
+  bool applied =
+      false;  // the operation succeeded (state should be recorded even if the gate failed)
+  TimePoint ready_at{-1};     // dependencies satisfied
+  TimePoint started_at{-1};   // operation first started
+  TimePoint applied_at{-1};   // operation succeeded (before the gate)
   TimePoint finished_at{-1};  // terminal
-  Duration waited{0};       // started_at - ready_at
-  std::string waited_for;   // what held it back: "rollout batch 2 of x", "limit of sim (10)", "lock L"
+  uint64_t finish_order = 0;  // 1 for the first step to become terminal, 2 for the next...
+  Duration waited{0};         // started_at - ready_at
+  std::string
+      waited_for;  // what held it back: "rollout batch 2 of x", "limit of sim (10)", "lock L"
   // The step whose finish let this one start: its determining dependency (the last all-of one to
   // be done or the member satisfying an any-of group), or the step that freed the limit or lock,
   // or the last member of the previous rollout batch. Links the critical path.
@@ -51,15 +55,16 @@ struct StepRecord {
 };
 
 struct ExecResult {
-  std::vector<StepRecord> records;  // by StepId
+  std::vector<StepRecord> records;                       // by StepId (live during the run)
   std::vector<StepId> done, failed, skipped, abandoned;  // ascending ids
-  TimePoint makespan{0};         // the last finish time (0 for an empty graph)
+  TimePoint makespan{0};              // the last finish time (0 for an empty graph)
   std::vector<StepId> critical_path;  // the chain that determined the makespan, first to last
   // Longest dependency chain by the steps' own durations (started → finished): the makespan an
   // unlimited executor cannot beat. makespan / lower_bound measures scheduling overhead.
   Duration lower_bound{0};
   bool interrupted = false;
-  uint64_t wall_ns = 0;  // real time from start() to the end (the scheduler's cost on a virtual clock)
+  uint64_t wall_ns =
+      0;  // real time from start() to the end (the scheduler's cost on a virtual clock)
 
   bool ok() const { return failed.empty() && skipped.empty() && abandoned.empty(); }
 };
@@ -102,15 +107,15 @@ class Executor {
 
   // Starts the run on the loop; `done` is called once, on the loop, when every step is terminal.
   void start(std::function<void(const ExecResult&)> done = {});
-  // start() then clock.run() until finished; returns the result.
-  ExecResult run();
+  // start() then clock.run() until finished; returns the result (valid while the executor lives).
+  const ExecResult& run();
 
   // First call: start nothing new (not-started steps are skipped "interrupted"), let in-flight
   // steps finish. Second call: abandon in-flight steps and finish now.
   void interrupt();
 
   const ExecGraph& graph() const { return graph_; }
-  const StepRecord& record(StepId id) const { return records_[id]; }
+  const StepRecord& record(StepId id) const { return result_.records[id]; }
   ExecProgress progress() const;
   bool finished() const { return finished_; }
   const ExecResult& result() const { return result_; }
@@ -120,7 +125,6 @@ class Executor {
   friend struct Impl;
 
   ExecGraph graph_;
-  std::vector<StepRecord> records_;
   ExecResult result_;
   bool finished_ = false;
   std::unique_ptr<Impl> impl_;

@@ -8,13 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <memory>
 
 extern char** environ;
@@ -46,16 +46,17 @@ struct Child : std::enable_shared_from_this<Child> {
 
   void read_output() {
     auto self = shared_from_this();
-    out.async_read_some(asio::buffer(buffer), [self](const boost::system::error_code& ec, size_t n) {
-      if (ec) {
-        self->output_closed = true;
-        return self->maybe_finish();
-      }
-      self->output.append(self->buffer.data(), n);
-      if (self->output.size() > kKeepOutput)
-        self->output.erase(0, self->output.size() - kKeepOutput);
-      self->read_output();
-    });
+    out.async_read_some(asio::buffer(buffer),
+                        [self](const boost::system::error_code& ec, size_t n) {
+                          if (ec) {
+                            self->output_closed = true;
+                            return self->maybe_finish();
+                          }
+                          self->output.append(self->buffer.data(), n);
+                          if (self->output.size() > kKeepOutput)
+                            self->output.erase(0, self->output.size() - kKeepOutput);
+                          self->read_output();
+                        });
   }
 
   bool reap() {

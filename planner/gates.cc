@@ -29,7 +29,9 @@ std::string format_ms(Duration d) {
   return fmt::format("{}ms", ms);
 }
 
-size_t discard_body(char*, size_t size, size_t n, void*) { return size * n; }
+size_t discard_body(char*, size_t size, size_t n, void*) {
+  return size * n;
+}
 
 // "host:port" or "[v6]:port".
 bool split_host_port(const std::string& target, std::string& host, std::string& port) {
@@ -61,7 +63,8 @@ struct GateRunner::Impl : std::enable_shared_from_this<GateRunner::Impl> {
     CURL* easy = curl_easy_init();
     curl_easy_setopt(easy, CURLOPT_URL, gate.target.c_str());
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard_body);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, limit.count())));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(1, limit.count())));
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::max<int64_t>(1, limit.count())));
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -119,13 +122,12 @@ struct GateRunner::Impl : std::enable_shared_from_this<GateRunner::Impl> {
     a->resolver.async_resolve(
         host, port, [a, target = gate.target](const boost::system::error_code& ec, auto results) {
           if (ec) return a->finish(false, "cannot resolve " + target + ": " + ec.message());
-          asio::async_connect(a->socket, results,
-                              [a, target](const boost::system::error_code& ec2, const auto&) {
-                                if (ec2)
-                                  return a->finish(false,
-                                                   "cannot connect to " + target + ": " + ec2.message());
-                                a->finish(true, "connected to " + target);
-                              });
+          asio::async_connect(
+              a->socket, results, [a, target](const boost::system::error_code& ec2, const auto&) {
+                if (ec2)
+                  return a->finish(false, "cannot connect to " + target + ": " + ec2.message());
+                a->finish(true, "connected to " + target);
+              });
         });
   }
 

@@ -19,7 +19,9 @@ uint64_t stable_hash(std::string_view text, uint64_t seed) {
   return h ^ (h >> 31);
 }
 
-double unit_interval(uint64_t hash) { return static_cast<double>(hash >> 11) * 0x1.0p-53; }
+double unit_interval(uint64_t hash) {
+  return static_cast<double>(hash >> 11) * 0x1.0p-53;
+}
 
 bool should_retry(const RetryPolicy& policy, const ProviderError& error, int attempt) {
   return error.retryable && attempt < policy.max_attempts;

@@ -23,8 +23,9 @@ struct RetryPolicy {
 // True when `error` should be retried after failed attempt number `attempt` (1-based).
 bool should_retry(const RetryPolicy& policy, const ProviderError& error, int attempt);
 
-// Delay before attempt `attempt + 1` after attempt `attempt` failed: initial * multiplier^(attempt-1),
-// capped at max_delay, jittered deterministically, and never below the server's retry_after.
+// Delay before attempt `attempt + 1` after attempt `attempt` failed: initial *
+// multiplier^(attempt-1), capped at max_delay, jittered deterministically, and never below the
+// server's retry_after.
 Duration backoff_delay(const RetryPolicy& policy, const ProviderError& error, int attempt,
                        uint64_t seed, std::string_view address);
 

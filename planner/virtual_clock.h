@@ -28,10 +28,12 @@ class VirtualClock final : public Clock {
   uint64_t events_run() const { return events_run_; }
 
  private:
+  // Heap entries are small PODs; the callbacks stay put in `fns_` (slots reused via `free_`),
+  // so sifting the heap never moves a std::function.
   struct Event {
     TimePoint at;
     uint64_t seq;
-    std::function<void()> fn;
+    uint32_t fn;
   };
   // Min-heap order for std::push_heap / std::pop_heap.
   static bool later(const Event& a, const Event& b) {
@@ -43,6 +45,8 @@ class VirtualClock final : public Clock {
   uint64_t events_run_ = 0;
   bool stopped_ = false;
   std::vector<Event> events_;
+  std::vector<std::function<void()>> fns_;
+  std::vector<uint32_t> free_;
 };
 
 }  // namespace orch
