@@ -14,6 +14,8 @@ namespace {
 // Every command, in the order `orch -help` lists them.
 constexpr void (*kRegistrations[])(CLI::App&, CliContext&) = {
     register_version,
+    register_state,
+    register_force_unlock,
 };
 
 constexpr const char* kFooter = R"(Flags take one dash or two: -json and --json are the same.
