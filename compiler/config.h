@@ -15,6 +15,7 @@
 #include "compiler/source.h"
 #include "compiler/type.h"
 #include "compiler/value.h"
+#include "planner/address.h"
 #include "planner/clock.h"
 
 namespace orch {
@@ -104,7 +105,7 @@ struct ProviderConfig {
   std::string key() const { return alias.empty() ? name : name + "." + alias; }  // "sim.east"
 };
 
-enum class ResourceMode { Managed, Data };
+// ResourceMode { Managed, Data } comes from planner/address.h (one definition for both).
 
 struct DependsOn {
   std::string address;  // "sim_machine.node", "data.t.n", "module.db"
@@ -230,7 +231,8 @@ struct ModuleCall {
   Range name_range;
 };
 
-struct Backend {
+// Named BackendBlock so that it does not clash with planner/backend.h's Backend interface.
+struct BackendBlock {
   std::string type;  // "local", "etcd"
   const Body* body = nullptr;
   Range range;
@@ -249,7 +251,7 @@ struct Config {
   std::map<std::string, Resource> resources;        // by address (managed and data)
   std::map<std::string, Output> outputs;            // by name
   std::map<std::string, ModuleCall> modules;        // by name
-  std::optional<Backend> backend;                   // root module only
+  std::optional<BackendBlock> backend;                   // root module only
 
   Config() = default;
   Config(Config&&) = default;
