@@ -75,6 +75,13 @@ struct PlanResponse {
   Diagnostics diagnostics;
 };
 
+// A dependency that satisfied one of the step's any-of groups (the first of its instances to be
+// done), with that instance's applied attributes: how elections learn which candidate won.
+struct SatisfiedDependency {
+  std::string address;  // "sim_machine.node[3]"
+  ValueMap attributes;
+};
+
 struct ApplyRequest {
   std::string type;
   std::string address;
@@ -82,6 +89,8 @@ struct ApplyRequest {
   std::optional<ObjectState> prior;
   ValueMap planned;
   std::string idempotency_token;  // stable across retries and reruns of the same change
+  // Per any-of group of the step (depends_on = [any(x)]), in order: the instance that satisfied it.
+  std::vector<SatisfiedDependency> satisfied_by;
 };
 
 struct ApplyResult {
@@ -104,7 +113,7 @@ struct GateResult {
 };
 
 struct ProviderLimits {
-  int max_concurrency = 0;       // 0: unlimited
+  int max_concurrency = 0;         // 0: unlimited
   double requests_per_second = 0;  // 0: unlimited
 };
 
@@ -120,9 +129,9 @@ class Provider {
   virtual void read_many(const std::string& type, std::vector<ReadItem> items,
                          std::function<void(ReadResult)> done) = 0;
   // Data sources: evaluate `data "type" "name"` with its config.
-  virtual void read_data(const std::string& type, const ValueMap& config,
-                         std::function<void(std::optional<ValueMap>, std::optional<ProviderError>)>
-                             done) = 0;
+  virtual void read_data(
+      const std::string& type, const ValueMap& config,
+      std::function<void(std::optional<ValueMap>, std::optional<ProviderError>)> done) = 0;
   // Synchronous, local: fill defaults and computed values, name force-new attributes.
   virtual PlanResponse plan(const PlanRequest& request) = 0;
   // Create/update/delete; idempotent on retry with the same token.
