@@ -167,8 +167,13 @@ struct GateRunner::Impl : std::enable_shared_from_this<GateRunner::Impl> {
   // Checks, then re-checks every interval until it holds or the deadline passes.
   void poll(std::shared_ptr<ExecGate> gate, TimePoint deadline,
             std::shared_ptr<std::function<void(GateResult)>> done) {
+    // Each check may take up to an interval (at least 1s), and never less than a fair chance
+    // (250 ms, or the interval up to 1s) even as the deadline nears, so that the last check
+    // reports what it saw rather than its own cut-off.
     const Duration left = deadline - clock.now();
-    const Duration limit = std::clamp(left, Duration(1), std::max(gate->interval, Duration(1000)));
+    const Duration floor = std::min(Duration(1000), std::max(gate->interval, Duration(250)));
+    const Duration limit =
+        std::min(std::max(left, floor), std::max(gate->interval, Duration(1000)));
     std::weak_ptr<Impl> weak = weak_from_this();
     check_once(*gate, limit, [weak, gate, deadline, done](GateResult r) {
       auto self = weak.lock();
