@@ -181,6 +181,9 @@ class Parser {
           if (ec != std::errc() || p != text_.data() + pos_ + 4) {
             return error(esc, "\\u must be followed by four hex digits");
           }
+          if (cp >= 0xD800 && cp <= 0xDFFF) {
+            return error(esc, "\\u escapes of UTF-16 surrogates are not characters");
+          }
           pos_ += 4;
           append_utf8(out, cp);
           break;

@@ -107,6 +107,8 @@ TEST(AddressTest, ErrorsHavePositions) {
            {"module.m.", 9, "expected a resource type"},
            {"data.x", 6, "expected `.` and a resource name"},
            {"a.b[x]", 4, "expected an index"},
+           {"a.b[\"\\ud800\"]", 5, "surrogates"},
+           {"a.b[\"\\u12\"]", 5, "four hex digits"},
        }) {
     AddressError e = parse_err(c.text);
     EXPECT_EQ(e.offset, c.offset) << c.text << ": " << e.message;
