@@ -358,6 +358,7 @@ struct Executor::Impl {
     if (r.waited.count() == 0) r.waited_for.clear();
     r.attempts = 1;
     if (observer) observer->on_step_started(id, r);
+    if (r.status != StepStatus::Running) return;  // the observer interrupted twice
     run_attempt(id);
   }
 

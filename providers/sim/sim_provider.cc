@@ -141,6 +141,11 @@ void SimProvider::after(Duration d, std::function<void()> fn) {
 
 void SimProvider::changed() {
   dirty_ = true;
+  schedule_flush();
+}
+
+void SimProvider::schedule_flush() {
+  if (!dirty_) return;
   if (!ctx_.clock) {
     std::string err;
     if (!flush(&err) && ctx_.event) ctx_.event("log", "", err);
@@ -148,9 +153,14 @@ void SimProvider::changed() {
   }
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
-  // One write per loop turn however many operations finished in it.
+  // At most one write per loop turn. On a virtual clock thousands of operations end per real
+  // millisecond: write when none is in flight (the end of an apply) or every 10 s of real time,
+  // so that a large simulated apply writes its world a few times, not once per operation.
   after(Duration(0), [this] {
     flush_scheduled_ = false;
+    const auto now = std::chrono::steady_clock::now();
+    if (ctx_.clock->is_virtual() && in_flight_ > 0 && now - last_write_ < std::chrono::seconds(10))
+      return;  // the last operation to finish schedules the write
     std::string err;
     if (!flush(&err) && ctx_.event) ctx_.event("log", "", err);
   });
@@ -160,6 +170,7 @@ bool SimProvider::flush(std::string* err) {
   if (!dirty_) return true;
   if (!world_.save(world_path_, err)) return false;
   dirty_ = false;
+  last_write_ = std::chrono::steady_clock::now();
   return true;
 }
 
@@ -283,7 +294,13 @@ PlanResponse SimProvider::plan(const PlanRequest& req) {
   return resp;
 }
 
-void SimProvider::apply(const ApplyRequest& req, std::function<void(ApplyResult)> done) {
+void SimProvider::apply(const ApplyRequest& req, std::function<void(ApplyResult)> user_done) {
+  ++in_flight_;
+  std::weak_ptr<char> guard = alive_;
+  auto done = [this, guard, user_done = std::move(user_done)](ApplyResult r) {
+    if (!guard.expired() && --in_flight_ == 0) schedule_flush();
+    user_done(std::move(r));
+  };
   std::string err;
   if (!ensure_loaded(&err)) return done(ApplyResult{std::nullopt, error(err)});
   if (req.type == "sim_machine") return apply_machine(req, std::move(done));

@@ -3,6 +3,7 @@
 // (a machine its boot_time, a task its duration) and change the world file.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -39,7 +40,8 @@ class SimProvider final : public Provider {
 
  private:
   bool ensure_loaded(std::string* error);
-  void changed();  // marks the world dirty and schedules one coalesced write on the loop
+  void changed();         // marks the world dirty and schedules a write
+  void schedule_flush();  // one coalesced write on the loop (see the .cc for the policy)
   // Runs `fn` after `d` on the clock (at once without a clock).
   void after(Duration d, std::function<void()> fn);
 
@@ -55,6 +57,8 @@ class SimProvider final : public Provider {
   bool loaded_ = false;
   bool dirty_ = false;
   bool flush_scheduled_ = false;
+  int in_flight_ = 0;
+  std::chrono::steady_clock::time_point last_write_{};
   std::shared_ptr<char> alive_ = std::make_shared<char>(0);
 };
 
