@@ -54,7 +54,7 @@ enum class Sym { Same, Add, Change, Remove };
 
 class Renderer {
  public:
-  explicit Renderer(const RenderOptions& o) : opt_(o) {}
+  explicit Renderer(const PlanRenderOptions& o) : opt_(o) {}
 
   std::string out;
 
@@ -243,7 +243,7 @@ class Renderer {
   }
 
  private:
-  RenderOptions opt_;
+  PlanRenderOptions opt_;
 };
 
 std::string header_text(const ResourceChange& rc) {
@@ -380,7 +380,7 @@ std::string render_plan_summary(const Plan& plan) {
          " to change, " + std::to_string(c.destroy) + " to destroy.";
 }
 
-std::string render_plan_text(const Plan& plan, const RenderOptions& options) {
+std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options) {
   Renderer r(options);
   std::string& out = r.out;
 

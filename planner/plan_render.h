@@ -9,12 +9,12 @@
 
 namespace orch {
 
-struct RenderOptions {
+struct PlanRenderOptions {
   bool color = false;  // ANSI colours; callers enable it on a TTY only (and not with NO_COLOR)
 };
 
 // The whole plan as `orch plan` prints it, ending with the summary line (or "No changes.").
-std::string render_plan_text(const Plan& plan, const RenderOptions& options = {});
+std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options = {});
 
 // "Plan: 3 to add, 1 to change, 0 to destroy."
 std::string render_plan_summary(const Plan& plan);

@@ -74,7 +74,7 @@ TEST(PlanRender, SymbolsAndReasons) {
 TEST(PlanRender, ColourOnlyWhenAsked) {
   Plan p = sample_plan();
   EXPECT_EQ(render_plan_text(p).find('\x1b'), std::string::npos);
-  EXPECT_NE(render_plan_text(p, RenderOptions{true}).find("\x1b[32m+"), std::string::npos);
+  EXPECT_NE(render_plan_text(p, PlanRenderOptions{true}).find("\x1b[32m+"), std::string::npos);
 }
 
 TEST(PlanRender, Deterministic) {

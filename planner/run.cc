@@ -1,0 +1,496 @@
+// Loading and planning: configuration, variables, providers, backend, refresh, diff → Plan.
+// Applying lives in apply.cc.
+#include "planner/run.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "compiler/check.h"
+#include "compiler/eval.h"
+#include "compiler/load.h"
+#include "planner/backend.h"
+#include "planner/diff.h"
+#include "planner/graph.h"
+#include "planner/model.h"
+#include "planner/real_clock.h"
+#include "planner/run_impl.h"
+#include "planner/virtual_clock.h"
+
+namespace orch {
+
+namespace fs = std::filesystem;
+
+Session::Session(RunOptions options) : options_(std::move(options)) {
+  impl_ = std::make_unique<Impl>();
+}
+Session::~Session() = default;
+
+volatile int* Session::interrupt_flag() {
+  static volatile int flag = 0;
+  return &flag;
+}
+
+void Session::request_interrupt() {
+  ++*interrupt_flag();
+}
+
+// Reads every *.orch file under `dir` (recursively: modules may live below it) for snapshots.
+static void snapshot_files(const fs::path& dir, std::map<std::string, std::string>& out) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_directory() && it->path().filename() == ".orch") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file() || it->path().extension() != ".orch") continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out[fs::relative(it->path(), dir).generic_string()] = ss.str();
+  }
+}
+
+bool Session::load(const PlanFile* snapshot) {
+  Impl& I = *impl_;
+  std::string dir = options_.dir.empty() ? "." : options_.dir;
+  I.work_dir = dir;
+  std::string load_dir = dir;
+  if (snapshot) {
+    // Apply what was reviewed: when the files changed since the plan, load the snapshot.
+    std::map<std::string, std::string> now;
+    snapshot_files(dir, now);
+    if (now != snapshot->config_files) {
+      fs::path tmp = fs::path(dir) / ".orch" / "plan-config";
+      std::error_code ec;
+      fs::remove_all(tmp, ec);
+      for (const auto& [rel, text] : snapshot->config_files) {
+        fs::path p = tmp / rel;
+        fs::create_directories(p.parent_path(), ec);
+        std::ofstream(p, std::ios::binary) << text;
+      }
+      load_dir = tmp.string();
+    }
+  }
+  config_ = load_config(load_dir, sources_, diags_);
+  if (!config_) {
+    diags_.error({}, "Cannot read the configuration directory",
+                 "\"" + load_dir + "\" is not a readable directory of .orch files.");
+    return false;
+  }
+  snapshot_files(load_dir, I.config_files);
+  if (diags_.has_errors()) return false;
+
+  if (snapshot) {
+    for (const auto& v : snapshot->plan.variables) I.variables[v.name] = v.value;
+  } else {
+    auto inputs = collect_inputs(options_.var_inputs, *config_, sources_, diags_);
+    I.variables = resolve_variables(*config_, inputs, diags_);
+  }
+  if (diags_.has_errors()) return false;
+  if (options_.schemas) {
+    CheckOptions co;
+    co.root_variables = I.variables;
+    check_config(*config_, *options_.schemas, diags_, co);
+    if (diags_.has_errors()) return false;
+  }
+
+  // Backend.
+  BackendConfig bc;
+  bc.work_dir = dir;
+  if (config_->backend) {
+    bc.type = config_->backend->type;
+    if (config_->backend->body) {
+      BasicScope scope;
+      for (const auto& a : config_->backend->body->attributes)
+        if (a.value) bc.settings[a.name] = evaluate(*a.value, scope, diags_);
+    }
+  }
+  std::string err;
+  I.backend = open_backend(bc, &err);
+  if (!I.backend) {
+    diags_.error(config_->backend ? config_->backend->range : Range{}, "Invalid backend", err);
+    return false;
+  }
+  if (auto e = I.backend->load(I.loaded)) {
+    diags_.error({}, "Cannot load state", e->message);
+    return false;
+  }
+  for (const auto& w : I.loaded.warnings) diags_.warning({}, "State", w);
+
+  // Providers: every provider named by a resource, a provider block or the state.
+  std::set<std::string> names;
+  std::function<void(const Config&)> walk = [&](const Config& c) {
+    for (const auto& [a, r] : c.resources) names.insert(SchemaRegistry::provider_of(r.type));
+    for (const auto& [k, p] : c.providers) names.insert(p.name);
+    for (const auto& [n, m] : c.modules)
+      if (m.child) walk(*m.child);
+  };
+  walk(*config_);
+  for (const auto& [a, r] : I.loaded.state.resources) {
+    std::string p = r.provider.substr(0, r.provider.find('.'));
+    names.insert(p.empty() ? SchemaRegistry::provider_of(r.type) : p);
+  }
+  simulated_ = options_.simulate ||
+               std::all_of(names.begin(), names.end(), [](const auto& n) { return n == "sim"; });
+  if (simulated_)
+    I.clock = std::make_unique<VirtualClock>();
+  else
+    I.clock = std::make_unique<RealClock>();
+
+  Model root_scope_model(*config_, I.variables, diags_);
+  for (const auto& name : names) {
+    std::unique_ptr<Provider> p = options_.make_provider ? options_.make_provider(name) : nullptr;
+    if (!p) {
+      diags_.error({}, "Provider \"" + name + "\" is not available",
+                   "This orch has no provider named \"" + name + "\" compiled in.");
+      continue;
+    }
+    ValueMap cfg;
+    if (const ProviderConfig* pc = config_->provider(name)) {
+      auto scope = root_scope_model.scope(root_scope_model.root());
+      for (const Attribute* a : pc->attributes)
+        if (a && a->value) cfg[a->name] = evaluate(*a->value, *scope, diags_);
+    }
+    ProviderContext ctx;
+    ctx.clock = I.clock.get();
+    ctx.state_lineage = I.loaded.state.lineage;
+    ctx.work_dir = dir;
+    p->configure(cfg, ctx, diags_);
+    I.providers[name] = std::move(p);
+  }
+  return !diags_.has_errors();
+}
+
+Provider* Session::Impl::provider_for(const std::string& provider_key, const std::string& type) {
+  std::string name = provider_key.substr(0, provider_key.find('.'));
+  if (name.empty()) name = SchemaRegistry::provider_of(type);
+  auto it = providers.find(name);
+  return it == providers.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::pair<std::string, Value>> Session::state_outputs() {
+  std::vector<std::pair<std::string, Value>> out;
+  for (const auto& [n, o] : impl_->loaded.state.outputs)
+    out.push_back({n, o.sensitive ? o.value.mark_sensitive() : o.value});
+  return out;
+}
+
+PlanFile Session::plan_file(const Plan& plan) const {
+  PlanFile pf;
+  pf.plan = plan;
+  pf.config_dir = fs::absolute(options_.dir).lexically_normal().string();
+  pf.config_files = impl_->config_files;
+  if (options_.parallelism > 0) pf.options["parallelism"] = std::to_string(options_.parallelism);
+  return pf;
+}
+
+// Refresh: one read_many per (provider, type), run on the loop.
+void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
+  for (const auto& [addr, r] : loaded.state.resources) {
+    if (!r.has_object() || r.mode == ResourceMode::Data) continue;
+    current[addr.str()] = ObjectState{r.id, r.attributes};
+  }
+  if (!enabled) return;
+  std::map<std::pair<Provider*, std::string>, std::vector<ReadItem>> batches;
+  for (const auto& [addr, r] : loaded.state.resources) {
+    if (r.mode == ResourceMode::Data) continue;
+    Provider* p = provider_for(r.provider, r.type);
+    if (!p) continue;
+    batches[{p, r.type}].push_back(ReadItem{addr.str(), r.id, r.attributes});
+  }
+  for (auto& [key, items] : batches) {
+    std::set<std::string> asked;
+    for (const auto& i : items) asked.insert(i.address);
+    key.first->read_many(key.second, std::move(items), [this, asked, &diags](ReadResult res) {
+      if (res.error) {
+        diags.error({}, "Refresh failed: " + res.error->summary, res.error->detail);
+        return;
+      }
+      for (const auto& a : asked) {
+        auto it = res.objects.find(a);
+        if (it == res.objects.end())
+          current.erase(a);
+        else
+          current[a] = it->second;
+      }
+      refreshed.insert(asked.begin(), asked.end());
+    });
+  }
+  clock->run();
+}
+
+std::optional<Plan> Session::plan() {
+  Impl& I = *impl_;
+  I.refresh(options_.refresh && !options_.destroy, diags_);
+  if (diags_.has_errors()) return std::nullopt;
+
+  Plan plan;
+  plan.orch_version = ORCH_VERSION;
+  plan.destroy_mode = options_.destroy;
+  plan.targets = options_.targets;
+  plan.replace = options_.replace;
+  plan.state_lineage = I.loaded.state.lineage;
+  plan.state_serial = I.loaded.state.serial;
+  plan.state_exists = I.loaded.existed;
+  for (const auto& [name, v] : config_->variables) {
+    auto it = I.variables.find(name);
+    if (it != I.variables.end()) plan.variables.push_back({name, it->second, v.sensitive});
+  }
+
+  std::set<std::string> replace_set;
+  for (const auto& r : options_.replace) {
+    auto parsed = parse_address(r);
+    if (!parsed.ok()) {
+      diags_.error({}, "Invalid -replace address", parsed.error->str(r));
+      continue;
+    }
+    replace_set.insert(parsed.address->str());
+  }
+
+  I.model = std::make_unique<Model>(*config_, I.variables, diags_);
+  Model& model = *I.model;
+  std::vector<GraphInstance> ginst;
+  std::set<std::string> planned;
+
+  model.plan_block = [&](Model::Block& b) {
+    auto scope = model.scope(*b.module);
+    b.expansion = expand_resource(*b.resource, b.module->path, *scope, diags_);
+    const Resource& r = *b.resource;
+    Provider* p = I.provider_for(r.provider_key, r.type);
+    const Schema* schema = nullptr;
+    if (p) {
+      const auto& ps = p->schema();
+      auto& table = r.is_data() ? ps.data_sources : ps.resources;
+      auto it = table.find(r.type);
+      if (it != table.end()) schema = &it->second;
+    }
+    for (const auto& inst : b.expansion.instances) {
+      Model::Repetition rep{inst.count_index, inst.each_key, inst.each_value, std::nullopt};
+      auto is = model.scope(*b.module, rep);
+      ValueMap cfg = options_.destroy ? ValueMap{} : model.evaluate_body(r, *is, diags_);
+      InstanceDiffInput in;
+      in.addr = inst.addr;
+      in.provider = r.provider_key;
+      in.schema = schema;
+      ResourceAddress key = inst.addr;
+      auto st = I.loaded.state.resources.find(key);
+      in.prior = st == I.loaded.state.resources.end() ? nullptr : &st->second;
+      if (auto c = I.current.find(inst.address); c != I.current.end()) in.current = c->second;
+      in.refreshed = I.refreshed.count(inst.address) > 0;
+      in.lifecycle.create_before_destroy = r.lifecycle.create_before_destroy;
+      in.lifecycle.prevent_destroy = r.lifecycle.prevent_destroy;
+      in.lifecycle.ignore_changes = r.lifecycle.ignore_changes;
+      in.lifecycle.ignore_all_changes = r.lifecycle.ignore_all_changes;
+      in.lifecycle.prevent_destroy_range = r.lifecycle.range;
+      in.replace_requested = replace_set.count(inst.address) > 0;
+      in.destroy_mode = options_.destroy;
+      in.range = r.range;
+      if (!options_.destroy) in.config = cfg;
+      if (r.is_data() && !options_.destroy && p && object_known(cfg)) {
+        // Data sources with known configuration are read now.
+        std::optional<ValueMap> got;
+        p->read_data(r.type, cfg, [&](std::optional<ValueMap> v, std::optional<ProviderError> e) {
+          if (e)
+            diags_.error(r.range, "Reading " + inst.address + " failed: " + e->summary, e->detail);
+          got = std::move(v);
+        });
+        I.clock->run();
+        if (got) in.current = ObjectState{"", *got};
+      } else if (p && !options_.destroy) {
+        PlanRequest req;
+        req.type = r.type;
+        req.address = inst.address;
+        req.prior = in.current;
+        req.config = cfg;
+        PlanResponse resp = p->plan(req);
+        diags_.append(resp.diagnostics);
+        in.planned = std::move(resp);
+      }
+      ResourceChange rc = diff_instance(in, diags_);
+      if (r.is_data() && rc.action == PlanAction::NoOp && in.current)
+        rc.after = Value::object(in.current->attributes);
+      InstanceNeeds needs = model.needs(b, inst);
+      GraphInstance gi;
+      gi.address = inst.address;
+      gi.block = b.address;
+      gi.action = rc.action;
+      gi.needs_instances.assign(needs.instances.begin(), needs.instances.end());
+      gi.needs_blocks.assign(needs.blocks.begin(), needs.blocks.end());
+      gi.needs_any.assign(needs.any.begin(), needs.any.end());
+      if (in.prior)
+        for (const auto& d : in.prior->dependencies) gi.destroy_deps.push_back(d.resource().str());
+      gi.range = r.range;
+      std::set<std::string> deps(needs.blocks.begin(), needs.blocks.end());
+      deps.insert(needs.instances.begin(), needs.instances.end());
+      deps.insert(needs.any.begin(), needs.any.end());
+      rc.depends_on.assign(deps.begin(), deps.end());
+      if (rc.action != PlanAction::Delete) {
+        model.set_value(inst.address, b.address, rc.after);
+      }
+      planned.insert(inst.address);
+      ginst.push_back(std::move(gi));
+      plan.changes.push_back(std::move(rc));
+    }
+  };
+  for (auto& [addr, b] : model.blocks()) model.block_value(b);
+
+  // Orphans: in state, not in the configuration.
+  for (const auto& [addr, r] : I.loaded.state.resources) {
+    std::string a = addr.str();
+    if (planned.count(a)) continue;
+    InstanceDiffInput in;
+    in.addr = addr;
+    in.provider = r.provider;
+    in.prior = &r;
+    if (auto c = I.current.find(a); c != I.current.end()) in.current = c->second;
+    in.refreshed = I.refreshed.count(a) > 0;
+    in.destroy_mode = options_.destroy;
+    std::string block = addr.resource().str();
+    in.orphan_reason = ChangeReason::DeleteBecauseNoResourceConfig;
+    if (model.block(block)) {
+      in.orphan_reason = addr.key.kind == InstanceKey::Kind::Int
+                             ? ChangeReason::DeleteBecauseCountIndex
+                             : ChangeReason::DeleteBecauseEachKey;
+      const Resource* res = model.block(block)->resource;
+      in.lifecycle.prevent_destroy = res->lifecycle.prevent_destroy;
+      in.lifecycle.prevent_destroy_range = res->lifecycle.range;
+    }
+    ResourceChange rc = diff_instance(in, diags_);
+    if (rc.action == PlanAction::NoOp && !in.current) rc.drift = "has been deleted outside orch";
+    GraphInstance gi;
+    gi.address = a;
+    gi.block = block;
+    gi.action = rc.action;
+    for (const auto& d : r.dependencies) gi.destroy_deps.push_back(d.resource().str());
+    ginst.push_back(std::move(gi));
+    plan.changes.push_back(std::move(rc));
+  }
+
+  plan.graph = build_plan_graph(ginst, diags_);
+  if (!options_.targets.empty() && !diags_.has_errors()) {
+    auto kept_list = targeted_addresses(plan.graph, options_.targets, diags_);
+    std::set<std::string> kept(kept_list.begin(), kept_list.end());
+    std::vector<GraphInstance> g2;
+    for (auto& g : ginst)
+      if (kept.count(g.address)) g2.push_back(g);
+    std::vector<ResourceChange> c2;
+    for (auto& c : plan.changes)
+      if (kept.count(c.address)) c2.push_back(std::move(c));
+    plan.changes = std::move(c2);
+    plan.graph = build_plan_graph(g2, diags_);
+  }
+
+  // Rollouts and gates per block.
+  std::map<std::string, const ResourceChange*> by_address;
+  for (const auto& rc : plan.changes) by_address[rc.address] = &rc;
+  for (auto& [addr, b] : model.blocks()) {
+    const Resource& r = *b.resource;
+    auto scope = model.scope(*b.module);
+    if (r.rollout && (b.expansion.counted || b.expansion.keyed) && !options_.destroy) {
+      RolloutSpec spec = evaluate_rollout(*r.rollout, *scope, diags_);
+      std::vector<std::string> members;
+      for (const auto& inst : b.expansion.instances) {
+        auto it = by_address.find(inst.address);
+        if (it == by_address.end()) continue;
+        PlanAction a = it->second->action;
+        if (a == PlanAction::NoOp || a == PlanAction::Delete || a == PlanAction::Read) continue;
+        members.push_back(inst.address);
+      }
+      std::sort(members.begin(), members.end(), [](const std::string& x, const std::string& y) {
+        return *parse_address(x).address < *parse_address(y).address;
+      });
+      PlanRollout pr;
+      pr.block = addr;
+      pr.canary = static_cast<int>(spec.canary);
+      pr.batch = spec.batch_percent > 0 ? std::to_string(spec.batch_percent) + "%"
+                 : spec.batch > 0       ? std::to_string(spec.batch)
+                                        : "";
+      pr.max_failures = static_cast<int>(spec.max_failures);
+      pr.pause = spec.pause;
+      size_t total = members.size();
+      size_t canary =
+          std::min<size_t>(total, static_cast<size_t>(std::max<int64_t>(0, spec.canary)));
+      size_t rest = total - canary;
+      pr.batch_size = static_cast<int>(spec.batch_size(static_cast<int64_t>(rest)));
+      size_t i = 0;
+      if (canary > 0) pr.waves.push_back({members.begin(), members.begin() + canary});
+      i = canary;
+      while (i < total) {
+        size_t n = std::min<size_t>(total - i, static_cast<size_t>(std::max(1, pr.batch_size)));
+        pr.waves.push_back({members.begin() + i, members.begin() + i + n});
+        i += n;
+      }
+      plan.rollouts.push_back(std::move(pr));
+    }
+    if (r.ready_when && !options_.destroy) {
+      Model::Repetition rep;
+      rep.self = Value::unknown();
+      if (!b.expansion.instances.empty()) {
+        const auto& inst = b.expansion.instances[0];
+        rep.count_index = inst.count_index;
+        rep.each_key = inst.each_key;
+        rep.each_value = inst.each_value;
+      }
+      auto gs = model.scope(*b.module, rep);
+      Diagnostics scratch;
+      ReadyWhenSpec spec = evaluate_ready_when(*r.ready_when, *gs, scratch);
+      PlanGate g;
+      g.block = addr;
+      g.kind = spec.kind;
+      g.condition = b.expansion.instances.size() > 1 ? Value::unknown() : spec.value;
+      if (b.expansion.instances.size() > 1 && spec.value.is_wholly_known())
+        g.condition = spec.value;
+      g.timeout = spec.timeout;
+      g.interval = spec.interval;
+      g.simulate_after = spec.simulate_after;
+      plan.gates.push_back(std::move(g));
+    }
+  }
+
+  // Outputs of the root module.
+  std::set<std::string> seen;
+  for (const auto& [name, o] : config_->outputs) {
+    seen.insert(name);
+    OutputChange oc;
+    oc.name = name;
+    oc.sensitive = o.sensitive;
+    auto st = I.loaded.state.outputs.find(name);
+    if (st != I.loaded.state.outputs.end()) oc.before = st->second.value;
+    if (options_.destroy) {
+      oc.action = st == I.loaded.state.outputs.end() ? PlanAction::NoOp : PlanAction::Delete;
+    } else {
+      oc.after = model.output_value(model.root(), name);
+      if (st == I.loaded.state.outputs.end())
+        oc.action = PlanAction::Create;
+      else if (!oc.after.is_wholly_known() || !oc.after.equals(oc.before))
+        oc.action = PlanAction::Update;
+    }
+    plan.outputs.push_back(std::move(oc));
+  }
+  for (const auto& [name, o] : I.loaded.state.outputs) {
+    if (seen.count(name)) continue;
+    OutputChange oc;
+    oc.name = name;
+    oc.sensitive = o.sensitive;
+    oc.before = o.value;
+    oc.action = PlanAction::Delete;
+    plan.outputs.push_back(std::move(oc));
+  }
+
+  plan.normalize();
+  plan.errored = diags_.has_errors();
+  if (diags_.has_errors()) return std::nullopt;
+  return plan;
+}
+
+bool object_known(const ValueMap& m) {
+  for (const auto& [k, v] : m)
+    if (!v.is_wholly_known()) return false;
+  return true;
+}
+
+}  // namespace orch

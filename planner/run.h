@@ -1,0 +1,110 @@
+// One command's run: load the configuration and variables, configure providers, load state,
+// refresh (batched read_many per type), diff and build the Plan; apply a Plan by driving the
+// executor, writing state after every step, and evaluating outputs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/config.h"
+#include "compiler/diagnostic.h"
+#include "compiler/schema.h"
+#include "compiler/source.h"
+#include "compiler/vars.h"
+#include "planner/plan.h"
+#include "planner/plan_file.h"
+#include "providers/provider.h"
+
+namespace orch {
+
+class Backend;
+class Clock;
+class Model;
+
+struct RunOptions {
+  std::string dir = ".";  // the root module
+  VarInputs var_inputs;
+  std::vector<std::string> targets;
+  std::vector<std::string> replace;
+  bool refresh = true;
+  bool destroy = false;
+  bool lock = true;
+  int parallelism = 0;    // 0: no global limit
+  bool simulate = false;  // virtual clock (implied when every provider is `sim`)
+  // Compiled-in providers and their schemas (providers/registry.h); tests may inject others.
+  std::function<std::unique_ptr<Provider>(const std::string& name)> make_provider;
+  const SchemaRegistry* schemas = nullptr;
+};
+
+// Something that happened during apply, for the progress display and the -json stream.
+struct ApplyEvent {
+  enum class Kind { Started, Retrying, Finished, Status };
+  Kind kind = Kind::Finished;
+  std::string address;
+  std::string op;       // "create", "update", "delete", "read"
+  std::string status;   // Finished: "done", "failed", "skipped", "abandoned"
+  std::string message;  // error summary, skip reason, or "[id=…]"
+  Duration took{0};
+  TimePoint at{0};
+  // Status: counts for a live line.
+  size_t done = 0, running = 0, waiting = 0, failed = 0;
+};
+
+struct ApplySummary {
+  int added = 0, changed = 0, destroyed = 0;
+  std::vector<std::pair<std::string, std::string>> failed;   // address, why
+  std::vector<std::pair<std::string, std::string>> skipped;  // address, why
+  bool interrupted = false;
+  bool simulated = false;
+  TimePoint makespan{0};
+  std::vector<std::pair<std::string, Duration>> critical_path;  // address, its own duration
+  std::vector<std::pair<std::string, Value>> outputs;           // name, value (marks kept)
+  bool ok() const { return failed.empty() && skipped.empty() && !interrupted; }
+};
+
+class Session {
+ public:
+  explicit Session(RunOptions options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Loads the configuration (from `options.dir`, or from a saved plan's snapshot when
+  // `snapshot` is given), variables, backend and providers. False on errors (see diags()).
+  bool load(const PlanFile* snapshot = nullptr);
+  // Refresh + diff → the Plan. nullopt on errors.
+  std::optional<Plan> plan();
+  // Runs `plan`. `stale_check`: refuse when the state moved on since the plan was made.
+  // Returns nullopt when apply could not start (lock held, stale plan, ...): see diags().
+  std::optional<ApplySummary> apply(const Plan& plan, bool stale_check,
+                                    const std::function<void(const ApplyEvent&)>& on_event);
+  // Asks a running apply to stop starting steps (a second call abandons in-flight ones).
+  // Safe to call from a signal-handling flag check on the loop (see interrupt_flag).
+  void request_interrupt();
+  // Set by a signal handler; polled on the loop.
+  static volatile int* interrupt_flag();
+
+  // The saved-plan payload for `plan` (configuration snapshot and options).
+  PlanFile plan_file(const Plan& plan) const;
+  // Root outputs in state (for `orch output`), after load().
+  std::vector<std::pair<std::string, Value>> state_outputs();
+
+  Diagnostics& diags() { return diags_; }
+  SourceManager& sources() { return sources_; }
+  const Config* config() const { return config_.get(); }
+  bool simulated() const { return simulated_; }
+
+ private:
+  struct Impl;
+  RunOptions options_;
+  SourceManager sources_;
+  Diagnostics diags_;
+  std::unique_ptr<Config> config_;
+  bool simulated_ = false;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orch

@@ -1,0 +1,35 @@
+// Session internals shared by run.cc (load, plan) and apply.cc (apply).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "planner/backend.h"
+#include "planner/clock.h"
+#include "planner/model.h"
+#include "planner/run.h"
+
+namespace orch {
+
+struct Session::Impl {
+  std::string work_dir;
+  std::map<std::string, std::string> config_files;
+  ValueMap variables;
+  std::unique_ptr<Backend> backend;
+  LoadedState loaded;
+  std::unique_ptr<Clock> clock;
+  std::map<std::string, std::unique_ptr<Provider>> providers;
+  std::map<std::string, ObjectState> current;  // by address: refreshed (or state) objects
+  std::set<std::string> refreshed;
+  std::unique_ptr<Model> model;
+
+  Provider* provider_for(const std::string& provider_key, const std::string& type);
+  void refresh(bool enabled, Diagnostics& diags);
+};
+
+// True when no value in the map is (or contains) unknown.
+bool object_known(const ValueMap& m);
+
+}  // namespace orch
