@@ -347,6 +347,13 @@ InstanceNeeds Model::needs(Block& b, const ExpandedInstance& inst) {
     (d.any_of ? out.any : out.blocks).insert(block);
   }
   out.blocks.erase(b.address);
+  // `depends_on = [any(x)]` is the declared ordering for x: references to x's values do not add
+  // an all-of dependency (the election reads its candidates, but starts after the first one).
+  for (const auto& blk : out.any) {
+    out.blocks.erase(blk);
+    for (auto it = out.instances.begin(); it != out.instances.end();)
+      it = it->rfind(blk + "[", 0) == 0 ? out.instances.erase(it) : std::next(it);
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -328,6 +329,10 @@ std::optional<PlanFile> plan_file_from_json(const json& j, std::string* error) {
 
 bool write_plan_file(const std::string& path, const PlanFile& pf, std::string* error) {
   std::string text = plan_file_to_json(pf).dump() + "\n";
+  if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+  }
   std::string tmp = path + ".tmp" + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
