@@ -13,6 +13,7 @@ namespace {
 
 // Every command, in the order `orch -help` lists them.
 constexpr void (*kRegistrations[])(CLI::App&, CliContext&) = {
+    register_fmt,
     register_version,
     register_state,
     register_force_unlock,

@@ -149,9 +149,10 @@ int last_line_of(const Range& r) {
 
 // Source lines of `r` with line numbers and an underline: `^` at the start, `~` after it.
 std::string render_snippet(const SourceFile& file, const Range& r, const RenderOptions& opts,
-                           const Painter& paint) {
+                           const Painter& paint, bool first_line_only) {
   int first = r.start.line;
   int last = std::min(last_line_of(r), file.line_count());
+  if (first_line_only) last = std::min(last, first);
   if (first < 1 || first > file.line_count()) return {};
   int gutter = std::max(4, digits(last));
   int avail = std::max(20, opts.width - gutter - 3);
@@ -180,11 +181,14 @@ std::string render_snippet(const SourceFile& file, const Range& r, const RenderO
     // Highlighted bytes of this line.
     size_t b0 = 0, b1 = raw.size();
     if (l == first) b0 = std::min<size_t>(static_cast<size_t>(r.start.column - 1), raw.size());
-    if (l == r.end.line) b1 = std::min<size_t>(static_cast<size_t>(r.end.column - 1), raw.size());
+    bool range_ends_here = l == r.end.line;
+    if (range_ends_here) {
+      b1 = std::min<size_t>(static_cast<size_t>(r.end.column - 1), raw.size());
+    }
     if (l != first) {
       while (b0 < raw.size() && (raw[b0] == ' ' || raw[b0] == '\t')) ++b0;
     }
-    if (l != r.end.line) {
+    if (!range_ends_here) {
       while (b1 > b0 && (raw[b1 - 1] == ' ' || raw[b1 - 1] == '\t')) --b1;
     }
     b1 = std::max(b1, b0);
@@ -234,15 +238,17 @@ std::string location(const Range& r) {
   return fmt::format("{}:{}:{}", r.file, r.start.line, r.start.column);
 }
 
+// `first_line_only`: notes point at where something is, so their snippet is one line.
 std::string render_located(const char* colour, std::string_view label, std::string_view message,
                            const Range& range, const SourceManager& sources,
-                           const RenderOptions& opts, const Painter& paint) {
+                           const RenderOptions& opts, const Painter& paint,
+                           bool first_line_only = false) {
   std::string out;
   if (range.valid()) out += paint(kBold, location(range) + ":") + " ";
   out += paint(colour, std::string(label) + ":") + " " + paint(kBold, message) + "\n";
   if (range.valid()) {
     if (const SourceFile* file = sources.find(range.file)) {
-      out += render_snippet(*file, range, opts, paint);
+      out += render_snippet(*file, range, opts, paint, first_line_only);
     }
   }
   return out;
@@ -258,7 +264,7 @@ std::string render_diagnostic(const Diagnostic& d, const SourceManager& sources,
                                    d.range, sources, opts, paint);
   if (!d.detail.empty()) out += wrap(d.detail, std::min(opts.width, 80), "  ");
   for (const auto& note : d.notes) {
-    out += render_located(kCyan, "note", note.message, note.range, sources, opts, paint);
+    out += render_located(kCyan, "note", note.message, note.range, sources, opts, paint, true);
   }
   return out;
 }
