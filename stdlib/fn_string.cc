@@ -122,7 +122,7 @@ Value substr_fn(const Args& a, const CallContext&) {
   auto total = static_cast<int64_t>(chars.size());
   if (offset < 0) offset = std::max<int64_t>(0, total + offset);
   if (offset >= total) return Value::string("");
-  int64_t end = length < 0 ? total : std::min(total, offset + length);
+  int64_t end = (length < 0 || length > total - offset) ? total : offset + length;
   std::string out;
   for (int64_t i = offset; i < end; ++i) out += chars[static_cast<size_t>(i)];
   return Value::string(out);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace orch {
 namespace {
@@ -555,6 +556,51 @@ TEST(FunctionsTest, UnknownArgumentsGiveTypedUnknowns) {
   // Errors in known arguments are still reported when another is unknown? No: the result is
   // simply unknown (Terraform behaves the same for functions without unknown handling).
   EXPECT_TRUE(run("abs", {Value::unknown()}).value.is_unknown());
+}
+
+// Every function with every combination of awkward arguments: each call must return a value
+// or an error, never crash or hang.
+TEST(FunctionsTest, AwkwardArgumentsNeverCrash) {
+  const std::vector<Value> pool = {Value::null(),
+                                   Value::unknown(),
+                                   S(""),
+                                   S("a,b"),
+                                   S("10.0.0.0/8"),
+                                   N(-1),
+                                   N(std::numeric_limits<int64_t>::max()),
+                                   N(3),
+                                   D(1e300),
+                                   D(-0.5),
+                                   B(true),
+                                   L({}),
+                                   L({S("a"), N(1)}),
+                                   M({{"a", L({S("x")})}}),
+                                   Value::set({N(1)}),
+                                   S("%s").mark_sensitive()};
+  size_t calls = 0, errors = 0;
+  for (const auto& name : Functions::builtin().names()) {
+    const Function* fn = Functions::builtin().find(name);
+    int max = fn->max_args < 0 ? fn->min_args + 1 : fn->max_args;
+    for (int n = fn->min_args; n <= std::min(max, 3); ++n) {
+      std::vector<size_t> idx(static_cast<size_t>(n), 0);
+      while (true) {
+        std::vector<Value> args;
+        for (size_t i : idx) args.push_back(pool[i]);
+        CallResult r = call_function(*fn, args, {});
+        ++calls;
+        if (!r.ok()) {
+          ++errors;
+          EXPECT_FALSE(r.error.empty());
+          EXPECT_LT(r.error_arg, n) << name;
+        }
+        size_t k = 0;
+        while (k < idx.size() && ++idx[k] == pool.size()) idx[k++] = 0;
+        if (k == idx.size()) break;
+      }
+    }
+  }
+  EXPECT_GT(calls, 40000u);
+  EXPECT_GT(errors, 0u);
 }
 
 TEST(FunctionsTest, SensitiveArgumentsGiveSensitiveResults) {
