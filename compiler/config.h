@@ -251,7 +251,7 @@ struct Config {
   std::map<std::string, Resource> resources;        // by address (managed and data)
   std::map<std::string, Output> outputs;            // by name
   std::map<std::string, ModuleCall> modules;        // by name
-  std::optional<BackendBlock> backend;                   // root module only
+  std::optional<BackendBlock> backend;              // root module only
 
   Config() = default;
   Config(Config&&) = default;

@@ -6,6 +6,7 @@
 
 #include "compiler/convert.h"
 #include "compiler/eval_internal.h"
+#include "compiler/parse.h"
 #include "compiler/suggest.h"
 
 namespace orch {
@@ -224,7 +225,20 @@ Value Evaluator::get_attr_of(const Value& v, const std::string& name, const Rang
       return mark_if(Value::unknown(it->second), sensitive);
     }
     if (t.kind == TypeKind::Map) return mark_if(Value::unknown(t.element()), sensitive);
-    if (t.kind == TypeKind::Any) return mark_if(Value::unknown(), sensitive);
+    if (t.kind == TypeKind::List || t.kind == TypeKind::Set || t.kind == TypeKind::Tuple) {
+      return report(at, "Unsupported attribute",
+                    fmt::format("Can't access attributes on a list of objects. Did you mean to "
+                                "access attribute \"{}\" for a specific element of the list "
+                                "(x[0].{}), or across all elements of the list (x[*].{})?",
+                                name, name, name));
+    }
+    if (t.is_primitive()) {
+      return report(at, "Unsupported attribute",
+                    fmt::format("This value is a {} and does not have attributes (asked for "
+                                "\"{}\").",
+                                t.str(), name));
+    }
+    return mark_if(Value::unknown(), sensitive);
   }
   if (v.is_null()) {
     return report(at, "Attempt to get attribute from null value",
@@ -475,6 +489,34 @@ Value Evaluator::conditional(const Expr& e) {
 
 // --- Function calls ------------------------------------------------------------------------
 
+// templatefile(): parses `text` as a template and evaluates it with `vars` as bare names.
+Value render_template(const std::string& name, const std::string& text, const ValueMap& vars,
+                      std::string* error) {
+  SourceFile src(name, text);
+  Diagnostics diags;
+  ExprPtr tmpl = parse_template(src, diags);
+  Value out;
+  if (tmpl && !diags.has_errors()) {
+    BasicScope scope;
+    Evaluator ev(scope, diags);
+    for (const auto& [k, v] : vars) ev.bound.emplace_back(k, v);
+    out = ev.eval(*tmpl);
+  }
+  if (diags.has_errors()) {
+    const Diagnostic& d = diags.list().front();
+    *error = fmt::format("{}:{}:{}: {}{}{}", name, d.range.start.line, d.range.start.column,
+                         d.summary, d.detail.empty() ? "" : ": ", d.detail);
+    return Value();
+  }
+  if (out.is_unknown()) return Value::unknown(Type::string());
+  auto s = primitive_to_string(out);
+  if (!s) {
+    *error = fmt::format("the template {} produced {}, not a string", name, describe_type(out));
+    return Value();
+  }
+  return Value::string(*s).mark_sensitive(out.is_sensitive());
+}
+
 Value Evaluator::call(const Expr& e) {
   if (e.name == "try") return try_call(e);
   if (e.name == "can") return can_call(e);
@@ -484,6 +526,11 @@ Value Evaluator::call(const Expr& e) {
   std::vector<Value> args;
   args.reserve(e.children.size());
   for (const auto& c : e.children) args.push_back(c ? eval(*c) : error_value());
+  if (!fn && e.name == "any") {
+    return report(e.range, "Invalid use of any()",
+                  "any(...) marks an any-of dependency and is only allowed inside depends_on: "
+                  "depends_on = [any(sim_machine.node)].");
+  }
   if (!fn) {
     std::vector<std::string> names = fns.names();
     names.push_back("try");
@@ -527,6 +574,7 @@ Value Evaluator::call(const Expr& e) {
                     e.name, fn->max_args, fn->max_args == 1 ? "" : "s", n, fn->signature));
   }
   CallContext ctx = scope_.call_context();
+  if (!ctx.render_template) ctx.render_template = render_template;
   CallResult r = call_function(*fn, args, ctx);
   if (!r.ok()) {
     if (r.error_arg >= 0 && !e.expand_final &&

@@ -21,6 +21,29 @@ struct BoundGuard {
 
 }  // namespace
 
+// Runs one iteration of a loop (for, %{for}, splat); once an iteration has reported errors, the
+// later ones report into a sink, so that one mistake is not repeated once per element.
+class LoopErrors {
+ public:
+  explicit LoopErrors(Evaluator& ev) : ev_(ev) {}
+  template <typename F>
+  void run(F&& body) {
+    if (failed_) {
+      DiagnosticsSwap swap(ev_, sink_);
+      body();
+      return;
+    }
+    const int before = ev_.diags().error_count();
+    body();
+    failed_ = ev_.diags().error_count() > before;
+  }
+
+ private:
+  Evaluator& ev_;
+  Diagnostics sink_;
+  bool failed_ = false;
+};
+
 // A piece of template output: its text, or unknown; sensitive when any part was.
 struct TemplatePiece {
   std::string text;
@@ -112,11 +135,14 @@ Value Evaluator::template_for(const Expr& e) {
   const std::string& value_name = e.names.back();
   TemplatePiece piece;
   piece.sensitive = sensitive;
+  LoopErrors loop(*this);
   auto one = [&](Value key, const Value& value) {
-    BoundGuard guard(bound);
-    if (!key_name.empty()) bound.emplace_back(key_name, mark(std::move(key), sensitive));
-    bound.emplace_back(value_name, mark(value, sensitive));
-    append_part(*this, *e.children[1], piece);
+    loop.run([&] {
+      BoundGuard guard(bound);
+      if (!key_name.empty()) bound.emplace_back(key_name, mark(std::move(key), sensitive));
+      bound.emplace_back(value_name, mark(value, sensitive));
+      append_part(*this, *e.children[1], piece);
+    });
   };
   if (coll.is_sequence()) {
     int64_t i = 0;
@@ -154,7 +180,8 @@ Value Evaluator::for_expr(const Expr& e) {
   bool unknown = false;
   bool failed = false;
 
-  auto one = [&](Value key, const Value& value) {
+  LoopErrors loop(*this);
+  auto iteration = [&](Value key, const Value& value) {
     BoundGuard guard(bound);
     if (!f->key_var.empty()) bound.emplace_back(f->key_var, mark(std::move(key), sensitive));
     bound.emplace_back(f->value_var, mark(value, sensitive));
@@ -207,6 +234,9 @@ Value Evaluator::for_expr(const Expr& e) {
     }
   };
 
+  auto one = [&](Value key, const Value& value) {
+    loop.run([&] { iteration(std::move(key), value); });
+  };
   if (coll.is_sequence()) {
     int64_t i = 0;
     for (const auto& v : coll.elements()) {
@@ -243,10 +273,13 @@ Value Evaluator::splat(const Expr& e) {
   }
   ValueList out;
   out.reserve(items.size());
+  LoopErrors loop(*this);
   for (auto& item : items) {
-    splat_items.push_back(mark(item, sensitive));
-    out.push_back(eval(*e.children[1]));
-    splat_items.pop_back();
+    loop.run([&] {
+      splat_items.push_back(mark(item, sensitive));
+      out.push_back(eval(*e.children[1]));
+      splat_items.pop_back();
+    });
   }
   return mark(Value::tuple(std::move(out)), sensitive);
 }
