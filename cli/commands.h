@@ -49,7 +49,9 @@ class CliContext {
 };
 
 // One function per command, called by main.cc in this order (the order of `orch -help`).
+void register_validate(CLI::App& root, CliContext& ctx);
 void register_fmt(CLI::App& root, CliContext& ctx);
+void register_console(CLI::App& root, CliContext& ctx);
 void register_version(CLI::App& root, CliContext& ctx);
 void register_state(CLI::App& root, CliContext& ctx);         // cmd_state.cc
 void register_force_unlock(CLI::App& root, CliContext& ctx);  // cmd_force_unlock.cc

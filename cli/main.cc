@@ -13,7 +13,9 @@ namespace {
 
 // Every command, in the order `orch -help` lists them.
 constexpr void (*kRegistrations[])(CLI::App&, CliContext&) = {
+    register_validate,
     register_fmt,
+    register_console,
     register_version,
     register_state,
     register_force_unlock,
