@@ -258,6 +258,9 @@ ExprPtr AstBuilder::traversal_chain(P::ExpressionContext* ctx, int& depth) {
     }
     base = base->getRuleContext<P::ExpressionContext>(0);
   }
+  // Error recovery can leave a bare ExpressionContext that is no alternative at all: it is a
+  // hole, and handing it back to expr() would recurse forever.
+  if (ops.empty()) return hole(ctx);
   std::reverse(ops.begin(), ops.end());
   ExprPtr cur = base ? expr(base, depth) : hole(ctx);
   // One traversal step applied to `e`; the op's own tokens end at its stop token.
