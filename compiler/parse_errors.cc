@@ -129,8 +129,7 @@ antlr4::Token* FriendlyErrors::getMissingSymbol(antlr4::Parser* p) {
 void FriendlyErrors::report(antlr4::Parser* p, antlr4::Token* off, antlr4::Token* start) {
   if (!off) return;
   size_t idx = off->getTokenIndex();
-  idx = idx == INVALID_INDEX ? t_.types.size() - 1
-                                     : std::min(base_ + idx, t_.types.size() - 1);
+  idx = idx == INVALID_INDEX ? t_.types.size() - 1 : std::min(base_ + idx, t_.types.size() - 1);
   // After repaired brackets, later errors are usually consequences: keep only the first.
   if (t_.structure_errors && (reported_ > 0 || t_.origin[idx] < 0)) return;
   antlr4::misc::IntervalSet expected;
@@ -148,9 +147,17 @@ void FriendlyErrors::report(antlr4::Parser* p, antlr4::Token* off, antlr4::Token
                       start && base_ + start->getTokenIndex() == prev;
   (void)at_item_name;
 
-  if (expected.contains(size_t{P::ASSIGN}) && expected.contains(size_t{P::LBRACE}) &&
-      (rule == P::RuleBodyItem || rule == P::RuleBlock || rule == P::RuleAttribute ||
-       rule == P::RuleConfigFile || rule == P::RuleBlockBody)) {
+  bool item_start =
+      start && base_ + start->getTokenIndex() == prev &&
+      (t_.types[prev] == P::IDENT || t_.types[prev] == P::FOR || t_.types[prev] == P::IN ||
+       t_.types[prev] == P::IF) &&
+      (rule == P::RuleConfigFile || rule == P::RuleBlockBody || rule == P::RuleBodyItem);
+  if (item_start) {
+    summary = fmt::format("expected `=` or a block body after {}, found {}", prev_text, found);
+    detail = "An attribute is `name = value`; a block is `type \"label\" { ... }`.";
+  } else if (expected.contains(size_t{P::ASSIGN}) && expected.contains(size_t{P::LBRACE}) &&
+             (rule == P::RuleBodyItem || rule == P::RuleBlock || rule == P::RuleAttribute ||
+              rule == P::RuleConfigFile || rule == P::RuleBlockBody)) {
     summary = fmt::format("expected `=` or a block body after {}, found {}", prev_text, found);
     detail = "An attribute is `name = value`; a block is `type \"label\" { ... }`.";
   } else if (rule == P::RuleBlock && expected.contains(size_t{P::LBRACE})) {
@@ -194,6 +201,10 @@ void FriendlyErrors::report(antlr4::Parser* p, antlr4::Token* off, antlr4::Token
   }
   int64_t s = t_.start[idx], e = t_.end[idx];
   if (e <= s) e = s;
+  // An error at the end of a line usually makes the parser misread the next line: keep quiet there.
+  int line = sink_.source().pos_at(s).line;
+  if (line == quiet_line_) return;
+  if (t_.types[idx] == P::NL) quiet_line_ = line + 1;
   if (sink_.error(s, e, summary, detail)) ++reported_;
 }
 

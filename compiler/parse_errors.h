@@ -29,6 +29,7 @@ class FriendlyErrors : public antlr4::DefaultErrorStrategy {
   ErrorSink& sink_;
   size_t base_;
   int reported_ = 0;
+  int quiet_line_ = 0;
   std::vector<std::unique_ptr<antlr4::Token>> conjured_;
 };
 
