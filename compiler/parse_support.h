@@ -23,6 +23,8 @@ class ErrorSink {
 
   // Returns the new diagnostic, or nullptr when suppressed.
   Diagnostic* error(int64_t start, int64_t end, std::string summary, std::string detail = {});
+  // Reports even on a line that already has an error (for errors that stop parsing).
+  Diagnostic* force_error(int64_t start, int64_t end, std::string summary);
   bool line_has_error(int line) const { return lines_.count(line) > 0; }
   int count() const { return count_; }
   const SourceFile& source() const { return src_; }

@@ -318,7 +318,8 @@ class Preparer {
   bool depth_ok(size_t i) {
     if (depth() <= kMaxNestingDepth) return true;
     const Token& t = out_.raw[i];
-    auto* d = sink_.error(t.start, std::max(t.end, t.start + 1),
+    auto* d =
+        sink_.force_error(t.start, std::max(t.end, t.start + 1),
                           fmt::format("nesting too deep: more than {} levels", kMaxNestingDepth));
     if (d) {
       d->detail = fmt::format(
@@ -409,6 +410,12 @@ Diagnostic* ErrorSink::error(int64_t start, int64_t end, std::string summary, st
   if (summary.empty()) return nullptr;  // only marks the line (already reported elsewhere)
   ++count_;
   return &diags_.error(src_.range(start, end), std::move(summary), std::move(detail));
+}
+
+Diagnostic* ErrorSink::force_error(int64_t start, int64_t end, std::string summary) {
+  lines_.insert(src_.pos_at(start).line);
+  ++count_;
+  return &diags_.error(src_.range(start, end), std::move(summary));
 }
 
 ParserTokens prepare_tokens(const SourceFile& src, Entry entry, ErrorSink& sink,

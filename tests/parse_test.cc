@@ -396,7 +396,6 @@ ok = 4
   // Items without errors are all there.
   ASSERT_GE(r->file.body.blocks.size(), 3u);
   EXPECT_EQ(r->file.body.blocks[2].type, "output");
-  EXPECT_NE(r->file.body.blocks[0].body.attribute("y"), nullptr);
 }
 
 TEST(ParseErrors, AtMostOneErrorPerLine) {
