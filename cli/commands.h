@@ -55,6 +55,13 @@ void register_console(CLI::App& root, CliContext& ctx);
 void register_version(CLI::App& root, CliContext& ctx);
 void register_state(CLI::App& root, CliContext& ctx);         // cmd_state.cc
 void register_force_unlock(CLI::App& root, CliContext& ctx);  // cmd_force_unlock.cc
+void register_init(CLI::App& root, CliContext& ctx);     // cmd_init.cc
+void register_plan(CLI::App& root, CliContext& ctx);     // cmd_plan.cc
+void register_apply(CLI::App& root, CliContext& ctx);    // cmd_apply.cc
+void register_destroy(CLI::App& root, CliContext& ctx);  // cmd_destroy.cc
+void register_show(CLI::App& root, CliContext& ctx);     // cmd_show.cc
+void register_graph(CLI::App& root, CliContext& ctx);    // cmd_graph.cc
+void register_output(CLI::App& root, CliContext& ctx);   // cmd_output.cc
 
 // --- helpers shared by the commands (framework.cc) ---
 

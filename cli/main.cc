@@ -17,6 +17,13 @@ constexpr void (*kRegistrations[])(CLI::App&, CliContext&) = {
     register_fmt,
     register_console,
     register_version,
+    register_init,
+    register_plan,
+    register_apply,
+    register_destroy,
+    register_show,
+    register_graph,
+    register_output,
     register_state,
     register_force_unlock,
 };

@@ -1,0 +1,64 @@
+// `orch plan`: refresh, diff and show what apply would do; -out saves it for `orch apply FILE`.
+#include <iostream>
+
+#include "cli/run_common.h"
+#include "planner/plan_file.h"
+#include "planner/plan_json.h"
+#include "planner/plan_render.h"
+
+namespace orch::cli {
+
+namespace {
+struct PlanArgs {
+  RunFlags run;
+  std::string out;
+  bool destroy = false;
+  bool detailed_exitcode = false;
+};
+}  // namespace
+
+void register_plan(CLI::App& root, CliContext& ctx) {
+  auto args = std::make_shared<PlanArgs>();
+  CLI::App* app = root.add_subcommand("plan", "Show the changes apply would make");
+  add_run_flags(app, args->run);
+  app->add_option("--out", args->out, "Save the plan to FILE for `orch apply FILE`")
+      ->option_text("FILE");
+  app->add_flag("--destroy", args->destroy, "Plan to destroy everything in the state");
+  app->add_flag("--detailed-exitcode", args->detailed_exitcode,
+                "Exit 0 when nothing changes, 1 on errors, 2 when there are changes");
+  add_json_flag(app, ctx, "Print the plan as JSON (see docs/plan-json.md)");
+  ctx.add(app, [args, &ctx]() {
+    RunOptions o = run_options(args->run);
+    o.destroy = args->destroy;
+    Session s(std::move(o));
+    if (!s.load()) {
+      print_session_diagnostics(s, ctx.global);
+      return int(kExitError);
+    }
+    auto plan = s.plan();
+    print_session_diagnostics(s, ctx.global);
+    if (!plan) return int(kExitError);
+    if (ctx.global.json) {
+      std::cout << render_plan_json(*plan);
+    } else {
+      PlanRenderOptions ro;
+      ro.color = use_color(ctx.global, stdout);
+      std::cout << render_plan_text(*plan, ro);
+    }
+    if (!args->out.empty()) {
+      std::string err;
+      if (!write_plan_file(args->out, s.plan_file(*plan), &err)) {
+        std::cerr << "orch plan: " << err << "\n";
+        return int(kExitError);
+      }
+      if (!ctx.global.json)
+        std::cout << "\nSaved the plan to: " << args->out
+                  << "\n\nTo perform exactly these actions, run:\n  orch apply " << args->out
+                  << "\n";
+    }
+    if (args->detailed_exitcode && plan->has_changes()) return 2;
+    return int(kExitOk);
+  });
+}
+
+}  // namespace orch::cli

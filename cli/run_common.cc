@@ -1,0 +1,206 @@
+// Shared flags and apply output of the planning commands.
+#include "cli/run_common.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "compiler/duration.h"
+#include "planner/plan_json.h"
+#include "planner/plan_render.h"
+#include "providers/registry.h"
+
+namespace orch::cli {
+
+void add_run_flags(CLI::App* app, RunFlags& f, bool with_dir) {
+  app->add_option("--var", f.vars, "Set a variable: -var 'name=value' (repeatable)")
+      ->option_text("NAME=VALUE");
+  app->add_option("--var-file", f.var_files, "Read variables from a .orch or YAML file")
+      ->option_text("FILE");
+  app->add_option("--target", f.targets, "Limit to this resource and what it depends on")
+      ->option_text("ADDRESS");
+  app->add_option("--replace", f.replace, "Replace this instance even if it has no changes")
+      ->option_text("ADDRESS");
+  app->add_option("--refresh", f.refresh, "Read live objects before planning (default true)")
+      ->option_text("BOOL");
+  app->add_option("--lock", f.lock, "Lock the state while running (default true)")
+      ->option_text("BOOL");
+  app->add_option("--parallelism", f.parallelism, "Operations in flight at once (0: no limit)")
+      ->option_text("N");
+  app->add_flag("--simulate", f.simulate,
+                "Run on a virtual clock (implied when every provider is sim)");
+  if (with_dir) app->add_option("dir", f.dir, "The configuration directory (default .)");
+}
+
+RunOptions run_options(const RunFlags& f) {
+  static const SchemaRegistry schemas = builtin_schemas();
+  RunOptions o;
+  o.dir = f.dir;
+  o.var_inputs.vars = f.vars;
+  o.var_inputs.var_files = f.var_files;
+  o.var_inputs.env = environment_variables();
+  o.targets = f.targets;
+  o.replace = f.replace;
+  o.refresh = f.refresh;
+  o.lock = f.lock;
+  o.parallelism = f.parallelism;
+  o.simulate = f.simulate;
+  o.make_provider = [](const std::string& name) { return make_provider(name); };
+  o.schemas = &schemas;
+  return o;
+}
+
+void print_session_diagnostics(Session& s, const GlobalOptions& global) {
+  if (!s.diags().empty()) print_diagnostics(s.diags(), s.sources(), global);
+}
+
+ApplyPrinter::ApplyPrinter(const GlobalOptions& global, bool simulated)
+    : tty_(::isatty(STDOUT_FILENO) != 0 && !global.json),
+      json_(global.json),
+      color_(use_color(global, stdout)),
+      simulated_(simulated) {}
+
+static std::string verb_done(const std::string& op) {
+  if (op == "create") return "Creation complete";
+  if (op == "update") return "Modifications complete";
+  if (op == "delete") return "Destruction complete";
+  if (op == "read") return "Read complete";
+  return "Complete";
+}
+static std::string verb_failed(const std::string& op) {
+  if (op == "create") return "Creation failed";
+  if (op == "update") return "Modifications failed";
+  if (op == "delete") return "Destruction failed";
+  if (op == "read") return "Read failed";
+  return "Failed";
+}
+
+void ApplyPrinter::operator()(const ApplyEvent& e) {
+  if (json_) {
+    nlohmann::json j;
+    switch (e.kind) {
+      case ApplyEvent::Kind::Started:
+        j["type"] = "apply_start";
+        break;
+      case ApplyEvent::Kind::Retrying:
+        j["type"] = "apply_retry";
+        break;
+      case ApplyEvent::Kind::Finished:
+        j["type"] = "apply_" + e.status;
+        break;
+      case ApplyEvent::Kind::Status:
+        j["type"] = "progress";
+        j["done"] = e.done;
+        j["in_flight"] = e.running;
+        j["waiting"] = e.waiting;
+        j["failed"] = e.failed;
+        break;
+    }
+    if (!e.address.empty()) j["address"] = e.address;
+    if (!e.op.empty()) j["action"] = e.op;
+    if (!e.message.empty()) j["message"] = e.message;
+    j["elapsed_ms"] = e.at.count();
+    if (e.kind == ApplyEvent::Kind::Finished) j["took_ms"] = e.took.count();
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  if (e.kind == ApplyEvent::Kind::Status) {
+    if (!tty_) return;
+    std::cout << "\r\x1b[K[" << format_duration(e.at) << "] " << e.done << " done, " << e.running
+              << " in flight, " << e.waiting << " waiting, " << e.failed << " failed" << std::flush;
+    status_shown_ = true;
+    return;
+  }
+  std::string line;
+  if (e.kind == ApplyEvent::Kind::Started) {
+    return;  // finished lines carry the information; starts would double the output
+  } else if (e.kind == ApplyEvent::Kind::Retrying) {
+    line = e.address + ": retrying in " + format_duration(e.took) + " (" + e.message + ")";
+  } else if (e.status == "done") {
+    line = e.address + ": " + verb_done(e.op) + " after " + format_duration(e.took);
+    if (!e.message.empty()) line += " " + e.message;
+  } else if (e.status == "failed") {
+    line = e.address + ": " + verb_failed(e.op) + " after " + format_duration(e.took) + ": " +
+           e.message;
+    if (color_) line = "\x1b[31m" + line + "\x1b[0m";
+  } else {
+    return;  // skipped/abandoned: listed in the summary
+  }
+  if (tty_ && status_shown_) std::cout << "\r\x1b[K";
+  std::cout << line << "\n" << std::flush;
+}
+
+void ApplyPrinter::finish() {
+  if (tty_ && status_shown_) std::cout << "\r\x1b[K" << std::flush;
+  status_shown_ = false;
+}
+
+int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions& global) {
+  bool color = use_color(global, stdout);
+  auto paint = [&](const std::string& t, const char* c) {
+    return color ? std::string(c) + t + "\x1b[0m" : t;
+  };
+  if (global.json) {
+    nlohmann::json j;
+    j["type"] = "summary";
+    j["added"] = s.added;
+    j["changed"] = s.changed;
+    j["destroyed"] = s.destroyed;
+    j["ok"] = s.ok();
+    j["interrupted"] = s.interrupted;
+    nlohmann::json failed = nlohmann::json::array(), skipped = nlohmann::json::array();
+    for (const auto& [a, why] : s.failed) failed.push_back({{"address", a}, {"error", why}});
+    for (const auto& [a, why] : s.skipped) skipped.push_back({{"address", a}, {"reason", why}});
+    j["failed"] = failed;
+    j["skipped"] = skipped;
+    j["makespan_ms"] = s.makespan.count();
+    j["simulated"] = s.simulated;
+    nlohmann::json cp = nlohmann::json::array();
+    for (const auto& [a, d] : s.critical_path)
+      cp.push_back({{"address", a}, {"took_ms", d.count()}});
+    j["critical_path"] = cp;
+    nlohmann::json outs = nlohmann::json::object();
+    for (const auto& [n, v] : s.outputs)
+      outs[n] = v.contains_sensitive()
+                    ? nlohmann::json{{"sensitive", true}}
+                    : nlohmann::json{{"sensitive", false}, {"value", value_to_plain_json(v)}};
+    j["outputs"] = outs;
+    std::cout << j.dump() << "\n";
+    return s.ok() ? kExitOk : kExitError;
+  }
+  std::cout << "\n";
+  if (s.ok()) {
+    std::string head = destroy ? "Destroy complete!" : "Apply complete!";
+    std::cout << paint(head, "\x1b[1;32m") << " Resources: ";
+    if (destroy)
+      std::cout << s.destroyed << " destroyed.\n";
+    else
+      std::cout << s.added << " added, " << s.changed << " changed, " << s.destroyed
+                << " destroyed.\n";
+  } else {
+    std::cout << paint(s.interrupted ? "Apply interrupted." : "Apply failed.", "\x1b[1;31m")
+              << " Resources: " << s.added << " added, " << s.changed << " changed, " << s.destroyed
+              << " destroyed; " << s.failed.size() << " failed, " << s.skipped.size()
+              << " skipped.\n";
+    for (const auto& [a, why] : s.failed) std::cout << "  failed:  " << a << ": " << why << "\n";
+    for (const auto& [a, why] : s.skipped) std::cout << "  skipped: " << a << " (" << why << ")\n";
+  }
+  if (s.simulated && (s.makespan.count() > 0 || !s.critical_path.empty())) {
+    std::cout << "\nSimulated makespan: " << format_duration(s.makespan) << " (virtual clock)\n";
+    if (!s.critical_path.empty()) {
+      std::cout << "Critical path:\n";
+      for (const auto& [a, d] : s.critical_path)
+        std::cout << "  " << a << " (" << format_duration(d) << ")\n";
+    }
+  }
+  if (!s.outputs.empty()) {
+    std::cout << "\nOutputs:\n\n";
+    for (const auto& [n, v] : s.outputs) std::cout << n << " = " << render_value_inline(v) << "\n";
+  }
+  return s.ok() ? kExitOk : kExitError;
+}
+
+}  // namespace orch::cli

@@ -1,0 +1,65 @@
+// Helpers shared by the commands that plan and apply (plan, apply, destroy, graph, output, show):
+// their common flags, building RunOptions, and printing apply progress and summaries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "planner/run.h"
+
+namespace orch::cli {
+
+struct RunFlags {
+  std::string dir = ".";
+  std::vector<std::string> vars;
+  std::vector<std::string> var_files;
+  std::vector<std::string> targets;
+  std::vector<std::string> replace;
+  bool refresh = true;
+  bool lock = true;
+  int parallelism = 0;
+  bool simulate = false;
+};
+
+// -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate and [DIR].
+void add_run_flags(CLI::App* app, RunFlags& flags, bool with_dir = true);
+RunOptions run_options(const RunFlags& flags);
+
+// Prints apply events: one line per finished step, a live status line on a TTY, or JSON lines.
+class ApplyPrinter {
+ public:
+  ApplyPrinter(const GlobalOptions& global, bool simulated);
+  void operator()(const ApplyEvent& e);
+  // Clears the live line.
+  void finish();
+
+ private:
+  bool tty_ = false;
+  bool json_ = false;
+  bool color_ = false;
+  bool simulated_ = false;
+  bool status_shown_ = false;
+};
+
+// The end of an apply: counts, failures and skips, makespan and critical path, outputs.
+// Returns the exit code.
+int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions& global);
+
+// Prints the session's diagnostics (if any) on stderr.
+void print_session_diagnostics(Session& s, const GlobalOptions& global);
+
+}  // namespace orch::cli
+
+namespace orch::cli {
+
+struct ApplyArgs {
+  RunFlags run;
+  std::string plan_file;  // apply PLANFILE (apply only)
+  bool auto_approve = false;
+};
+
+// `orch apply` and `orch destroy`: plan (unless given a saved plan), confirm, apply, summarise.
+int run_apply(ApplyArgs& args, CliContext& ctx, bool destroy);
+
+}  // namespace orch::cli
