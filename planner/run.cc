@@ -233,7 +233,7 @@ std::optional<Plan> Session::plan() {
   plan.destroy_mode = options_.destroy;
   plan.targets = options_.targets;
   plan.replace = options_.replace;
-  plan.state_lineage = I.loaded.state.lineage;
+  plan.state_lineage = I.loaded.existed ? I.loaded.state.lineage : "";  // fresh lineages are random
   plan.state_serial = I.loaded.state.serial;
   plan.state_exists = I.loaded.existed;
   for (const auto& [name, v] : config_->variables) {
