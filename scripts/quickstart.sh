@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-./scripts/build.sh orch_cli
+./scripts/build.sh --target orch_cli
 ORCH="$PWD/${BUILD_DIR:-build}/orch"
 cd examples/quickstart
 "$ORCH" validate
