@@ -13,7 +13,8 @@ namespace orch::cli {
 
 namespace {
 extern "C" void on_sigint(int) {
-  ++*Session::interrupt_flag();
+  volatile int* flag = Session::interrupt_flag();
+  *flag = *flag + 1;  // `++` on volatile is deprecated in C++20
 }
 }  // namespace
 

@@ -34,7 +34,8 @@ volatile int* Session::interrupt_flag() {
 }
 
 void Session::request_interrupt() {
-  ++*interrupt_flag();
+  volatile int* flag = interrupt_flag();
+  *flag = *flag + 1;  // `++` on volatile is deprecated in C++20
 }
 
 // Reads every *.orch file under `dir` (recursively: modules may live below it) for snapshots.
