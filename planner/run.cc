@@ -3,6 +3,7 @@
 #include "planner/run.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -39,6 +40,16 @@ void Session::request_interrupt() {
 }
 
 // Reads every *.orch file under `dir` (recursively: modules may live below it) for snapshots.
+// The stack's name, which providers put in ownership marks (EC2 tags `orch:stack`, Chef's
+// `normal.orch.<stack>`): $ORCH_STACK, or the root module's directory name.
+std::string stack_name(const std::string& dir) {
+  if (const char* env = std::getenv("ORCH_STACK"); env && *env) return env;
+  fs::path p = fs::absolute(dir).lexically_normal();
+  std::string name = p.filename().string();
+  if (name.empty()) name = p.parent_path().filename().string();
+  return name.empty() ? "default" : name;
+}
+
 static void snapshot_files(const fs::path& dir, std::map<std::string, std::string>& out) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
@@ -159,6 +170,7 @@ bool Session::load(const PlanFile* snapshot) {
     ProviderContext ctx;
     ctx.clock = I.clock.get();
     ctx.state_lineage = I.loaded.state.lineage;
+    ctx.stack = stack_name(dir);
     ctx.work_dir = dir;
     p->configure(cfg, ctx, diags_);
     I.providers[name] = std::move(p);
