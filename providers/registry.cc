@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "providers/sim/sim_provider.h"
+#include "providers/ssh/ssh_provider.h"
 
 namespace orch {
 
@@ -18,6 +19,7 @@ struct Entry {
 // Sorted by name.
 constexpr Entry kProviders[] = {
     {"sim", [] { return std::unique_ptr<Provider>(std::make_unique<SimProvider>()); }},
+    {"ssh", [] { return std::unique_ptr<Provider>(std::make_unique<SshProvider>()); }},
 };
 
 }  // namespace
