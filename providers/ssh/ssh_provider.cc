@@ -253,8 +253,8 @@ void SshProvider::run_command(const ApplyRequest& req, std::function<void(ApplyR
   };
   rr.time_limit = *timeout;
   rr.max_failures = max_failures;
-  const std::string work = ctx_.work_dir.empty() ? "." : ctx_.work_dir;
-  rr.log_dir = work + "/.orch/logs/" + log_file_name(req.address);
+  const std::string work = ctx_.work_dir == "." ? "" : ctx_.work_dir;
+  rr.log_dir = (work.empty() ? "" : work + "/") + ".orch/logs/" + log_file_name(req.address);
   auto event = ctx_.event;
   const std::string address = req.address;
   rr.on_host_done = [event, address](const HostOutcome& o) {
