@@ -49,14 +49,14 @@ ValueMap kept_exit_codes(const ValueMap* prior, const std::vector<std::string>& 
 
 // Checks the user-set attributes of an ssh_command; "" when they are fine.
 std::string invalid_command(const ValueMap& planned, std::optional<Duration>* timeout) {
-  if (auto hosts = strings_attr(planned, "hosts")) {
+  if (auto hosts = attr_strings(planned, "hosts")) {
     for (const auto& h : *hosts)
       if (auto why = invalid_host_reason(h); !why.empty()) return "hosts: " + why;
   }
-  if (auto c = string_attr(planned, "command"); c && c->empty()) return "command must not be empty";
-  if (auto m = int_attr(planned, "max_failures"); m && *m < 0)
+  if (auto c = attr_string(planned, "command"); c && c->empty()) return "command must not be empty";
+  if (auto m = attr_int(planned, "max_failures"); m && *m < 0)
     return "max_failures must be 0 or more";
-  if (auto t = string_attr(planned, "timeout")) {
+  if (auto t = attr_string(planned, "timeout")) {
     std::string why;
     *timeout = parse_duration(*t, &why);
     if (!*timeout) return fmt::format("timeout = \"{}\" is not a duration: {}", *t, why);
@@ -77,27 +77,27 @@ void SshProvider::configure(const ValueMap& config, const ProviderContext& ctx,
   auto invalid = [&](std::string summary, std::string detail = {}) {
     diags.error(Range{}, "Invalid ssh provider setting: " + summary, detail);
   };
-  if (auto u = string_attr(config, "user")) settings_.user = *u;
-  if (auto port = int_attr(config, "port")) {
+  if (auto u = attr_string(config, "user")) settings_.user = *u;
+  if (auto port = attr_int(config, "port")) {
     if (*port < 1 || *port > 65535)
       invalid(fmt::format("port = {}", *port), "A port is a number from 1 to 65535.");
     else
       settings_.port = static_cast<int>(*port);
   }
-  if (auto f = string_attr(config, "identity_file")) settings_.identity_file = *f;
-  if (auto opts = string_map_attr(config, "options")) {
+  if (auto f = attr_string(config, "identity_file")) settings_.identity_file = *f;
+  if (auto opts = attr_string_map(config, "options")) {
     for (const auto& [k, v] : *opts) {
       if (auto why = invalid_option_reason(k, v); !why.empty()) invalid("options", why);
       settings_.options.emplace_back(k, v);
     }
   }
-  int64_t sessions = int_attr(config, "max_sessions").value_or(64);
+  int64_t sessions = attr_int(config, "max_sessions").value_or(64);
   if (sessions < 1) {
     invalid(fmt::format("max_sessions = {}", sessions), "At least one session is needed.");
     sessions = 1;
   }
   pool_.set_limit(static_cast<int>(sessions));
-  if (auto t = string_attr(config, "connect_timeout")) {
+  if (auto t = attr_string(config, "connect_timeout")) {
     std::string why;
     auto d = parse_duration(*t, &why);
     if (!d || d->count() < 1000)
@@ -162,7 +162,7 @@ PlanResponse SshProvider::plan(const PlanRequest& req) {
           fmt::format("runs on {} ({})", count_of(run.targets.size(), "host"), run.reason));
   } else {
     keep("runs", Type::number());
-    if (auto hosts = strings_attr(planned, "hosts"))
+    if (auto hosts = attr_strings(planned, "hosts"))
       planned["exit_codes"] = Value::map(kept_exit_codes(prior, *hosts), Type::number());
     else
       planned["exit_codes"] = Value::unknown(Type::map(Type::number()));
@@ -193,18 +193,18 @@ void SshProvider::run_command(const ApplyRequest& req, std::function<void(ApplyR
   std::optional<Duration> timeout;
   if (auto why = invalid_command(attrs, &timeout); !why.empty())
     return done({std::nullopt, error(req.address + ": " + why)});
-  auto hosts = strings_attr(attrs, "hosts");
-  auto command = string_attr(attrs, "command");
+  auto hosts = attr_strings(attrs, "hosts");
+  auto command = attr_string(attrs, "command");
   if (!hosts || !command)
     return done({std::nullopt, error(req.address + ": hosts and command must be known")});
-  const bool sudo = bool_attr(attrs, "sudo").value_or(false);
-  const int max_failures = static_cast<int>(int_attr(attrs, "max_failures").value_or(0));
+  const bool sudo = attr_bool(attrs, "sudo").value_or(false);
+  const int max_failures = static_cast<int>(attr_int(attrs, "max_failures").value_or(0));
 
   const ValueMap* prior =
       req.action == ChangeAction::Update && req.prior ? &req.prior->attributes : nullptr;
   StepRun run = step_run(prior, attrs, command_rules(),
                          prior ? failed_hosts(*prior) : std::vector<std::string>{});
-  int64_t runs = prior ? int_attr(*prior, "runs").value_or(0) : 0;
+  int64_t runs = prior ? attr_int(*prior, "runs").value_or(0) : 0;
   std::string id = prior && req.prior ? req.prior->id : "";
   if (id.empty())
     id = fmt::format("ssh-{:016x}", stable_hash(req.idempotency_token + "|" + req.address, 7));

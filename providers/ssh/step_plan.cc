@@ -26,7 +26,7 @@ bool same(const Value* a, const Value* b) {
 StepRun step_run(const ValueMap* prior, const ValueMap& planned, const StepRules& rules,
                  const std::vector<std::string>& prior_failed) {
   StepRun run;
-  auto targets = strings_attr(planned, rules.list_attr);
+  auto targets = attr_strings(planned, rules.list_attr);
   if (!targets) {
     run.runs = true;
     run.targets_known = false;
@@ -55,7 +55,7 @@ StepRun step_run(const ValueMap* prior, const ValueMap& planned, const StepRules
     return run;
   }
   std::set<std::string> before;
-  if (auto was = strings_attr(*prior, rules.list_attr)) before.insert(was->begin(), was->end());
+  if (auto was = attr_strings(*prior, rules.list_attr)) before.insert(was->begin(), was->end());
   std::set<std::string> failed(prior_failed.begin(), prior_failed.end());
   size_t added = 0, retried = 0;
   for (const auto& t : unique) {
@@ -78,13 +78,13 @@ StepRun step_run(const ValueMap* prior, const ValueMap& planned, const StepRules
   return run;
 }
 
-std::optional<std::string> string_attr(const ValueMap& m, const std::string& name) {
+std::optional<std::string> attr_string(const ValueMap& m, const std::string& name) {
   const Value* v = find(m, name);
   if (!v || v->kind() != ValueKind::String) return std::nullopt;
   return v->as_string();
 }
 
-std::optional<int64_t> int_attr(const ValueMap& m, const std::string& name) {
+std::optional<int64_t> attr_int(const ValueMap& m, const std::string& name) {
   const Value* v = find(m, name);
   if (!v || v->kind() != ValueKind::Number) return std::nullopt;
   const Number& n = v->as_number();
@@ -92,13 +92,13 @@ std::optional<int64_t> int_attr(const ValueMap& m, const std::string& name) {
   return static_cast<int64_t>(n.d);
 }
 
-std::optional<bool> bool_attr(const ValueMap& m, const std::string& name) {
+std::optional<bool> attr_bool(const ValueMap& m, const std::string& name) {
   const Value* v = find(m, name);
   if (!v || v->kind() != ValueKind::Bool) return std::nullopt;
   return v->as_bool();
 }
 
-std::optional<std::vector<std::string>> strings_attr(const ValueMap& m, const std::string& name) {
+std::optional<std::vector<std::string>> attr_strings(const ValueMap& m, const std::string& name) {
   const Value* v = find(m, name);
   if (!v || !v->is_sequence() || !v->is_wholly_known()) return std::nullopt;
   std::vector<std::string> out;
@@ -109,7 +109,7 @@ std::optional<std::vector<std::string>> strings_attr(const ValueMap& m, const st
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> string_map_attr(
+std::optional<std::vector<std::pair<std::string, std::string>>> attr_string_map(
     const ValueMap& m, const std::string& name) {
   const Value* v = find(m, name);
   if (!v || !v->is_mapping() || !v->is_wholly_known()) return std::nullopt;

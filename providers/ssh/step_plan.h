@@ -30,12 +30,12 @@ StepRun step_run(const ValueMap* prior, const ValueMap& planned, const StepRules
                  const std::vector<std::string>& prior_failed);
 
 // Attribute readers: nullopt when absent, null, unknown or of another kind.
-std::optional<std::string> string_attr(const ValueMap& m, const std::string& name);
-std::optional<int64_t> int_attr(const ValueMap& m, const std::string& name);
-std::optional<bool> bool_attr(const ValueMap& m, const std::string& name);
-std::optional<std::vector<std::string>> strings_attr(const ValueMap& m, const std::string& name);
+std::optional<std::string> attr_string(const ValueMap& m, const std::string& name);
+std::optional<int64_t> attr_int(const ValueMap& m, const std::string& name);
+std::optional<bool> attr_bool(const ValueMap& m, const std::string& name);
+std::optional<std::vector<std::string>> attr_strings(const ValueMap& m, const std::string& name);
 // A map of strings (options), in key order; nullopt when not a known map of strings.
-std::optional<std::vector<std::pair<std::string, std::string>>> string_map_attr(
+std::optional<std::vector<std::pair<std::string, std::string>>> attr_string_map(
     const ValueMap& m, const std::string& name);
 
 // "1 host", "3 hosts".
