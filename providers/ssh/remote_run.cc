@@ -40,6 +40,7 @@ void SessionPool::release() {
 }
 
 std::string HostOutcome::describe() const {
+  if (!problem.empty()) return problem;
   if (skipped) return result.start_error;
   return result.describe();
 }

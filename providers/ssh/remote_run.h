@@ -45,7 +45,11 @@ struct HostOutcome {
   bool skipped = false;  // never started: too many hosts had failed already
   std::string log_file;  // the full output of a failed run ("" when it succeeded)
 
-  bool ok() const { return !skipped && result.ok(); }
+  // Set by the caller when the host counts as failed whatever the run said (a converge that
+  // exited 0 but did not save the node): what describe() reports.
+  std::string problem;
+
+  bool ok() const { return !skipped && problem.empty() && result.ok(); }
   // "exit code 1", "timed out after 30m", "not started: 3 hosts had failed (max_failures = 2)".
   std::string describe() const;
 };
