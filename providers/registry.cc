@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "providers/chef/chef_provider.h"
 #include "providers/sim/sim_provider.h"
 #include "providers/ssh/ssh_provider.h"
 
@@ -18,6 +19,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kProviders[] = {
+    {"chef", [] { return std::unique_ptr<Provider>(std::make_unique<ChefProvider>()); }},
     {"sim", [] { return std::unique_ptr<Provider>(std::make_unique<SimProvider>()); }},
     {"ssh", [] { return std::unique_ptr<Provider>(std::make_unique<SshProvider>()); }},
 };
