@@ -98,7 +98,17 @@ bool valid_chef_name(const std::string& name, bool allow_dot_colon) {
 }
 
 std::string seg(const std::string& name) {
-  return http::url_encode(name);
+  // Valid Chef names need no encoding (':' is allowed in a path segment): the path signed is
+  // then the path the server sees, with no doubt about decoding. Anything else is encoded.
+  std::string out;
+  for (char c : name) {
+    if (c == ':') {
+      out += c;
+    } else {
+      out += http::url_encode(std::string(1, c));
+    }
+  }
+  return out;
 }
 
 std::string solr_escape(const std::string& term) {

@@ -89,7 +89,7 @@ ApplyResult failed(std::string summary, std::string detail = {});
 // letters, digits, '_', '-', '.', ':' (data bags and items: no ':' and no '.').
 bool valid_chef_name(const std::string& name, bool allow_dot_colon = true);
 
-// Percent-encodes one path segment (object names may hold ':' or '.').
+// One path segment: valid object names as they are, anything else percent-encoded.
 std::string seg(const std::string& name);
 
 // Splits `names` into Solr `<field>:(a OR b ...)` queries of at most `per_query` names each.
