@@ -342,8 +342,8 @@ void ChefConverge::run_push(ChefEnv& env, std::shared_ptr<Run> run) {
       HostOutcome o;
       o.host = node;
       o.problem = fmt::format(
-          "\"{}\" is not in this node's push-jobs whitelist (push_jobs.whitelist allows: {}); "
-          "not started",
+          "not started: \"{}\" is not in its push-jobs whitelist (push_jobs.whitelist "
+          "allows: {})",
           run->spec.command, (*wl)->empty() ? "nothing" : name_list(**wl, 8));
       o.log_file = write_push_log(run->log_dir, "", o);
       refused.push_back(std::move(o));
@@ -352,17 +352,12 @@ void ChefConverge::run_push(ChefEnv& env, std::shared_ptr<Run> run) {
     }
   }
   const int allowed = run->spec.max_failures - static_cast<int>(refused.size());
-  if (allowed < 0 || pushed.empty()) {
-    *run->outcomes = refused;
-    for (const auto& n : pushed) {
-      HostOutcome o;
-      o.host = n;
-      o.skipped = true;
-      o.result.start_error = "not started: other nodes' whitelists refuse the command";
-      run->outcomes->push_back(std::move(o));
-    }
-    return verify_and_finish(env, run);
-  }
+  if (allowed < 0 || pushed.empty())
+    return run->done(failed(fmt::format(
+        "no push job started: the command \"{}\" is not in the push-jobs whitelist of {} of {} "
+        "(max_failures = {}):{}",
+        run->spec.command, refused.size(), count_of(run->targets.size(), "node"),
+        run->spec.max_failures, failure_lines(refused, "node", run->work_dir))));
   PushJobSpec job;
   job.address = run->address;
   job.nodes = pushed;
@@ -387,9 +382,9 @@ void ChefConverge::run_push(ChefEnv& env, std::shared_ptr<Run> run) {
           for (const auto& o : r.outcomes)
             if (!o.result.started) declined.push_back(o);
           return run->done(failed(fmt::format(
-              "push job {} did not run: quorum failed ({} of {} nodes had to accept it); {}",
-              r.job_id, job.quorum, job.nodes.size(),
-              failure_report(declined, "accepting the job", "node", -1, run->work_dir))));
+              "push job {} did not run: its quorum was {} of {} and {} did not accept it:{}",
+              r.job_id, job.quorum, count_of(job.nodes.size(), "node"), declined.size(),
+              failure_lines(declined, "node", run->work_dir))));
         }
         if (r.status != "complete")
           env.log(run->address, fmt::format("push job {} ended {}", r.job_id, r.status));

@@ -60,7 +60,7 @@ struct PushJobSpec {
   std::string command;
   int quorum = 0;
   Duration run_timeout{0};
-  Duration poll_interval{1000};  // first poll; grows to 5 s
+  Duration poll_interval{250};  // first poll; grows by half each time up to 5 s
 };
 
 struct PushJobResult {

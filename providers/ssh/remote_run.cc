@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -56,9 +57,8 @@ std::string log_file_name(const std::string& text) {
   return out;
 }
 
-std::string failure_report(const std::vector<HostOutcome>& outcomes, const std::string& what,
-                           const std::string& noun, int max_failures, const std::string& work_dir,
-                           int tail_lines) {
+std::string failure_lines(const std::vector<HostOutcome>& outcomes, const std::string& noun,
+                          const std::string& work_dir, int tail_lines) {
   constexpr size_t kShow = 10;
   std::vector<const HostOutcome*> failed;
   size_t skipped = 0;
@@ -68,11 +68,8 @@ std::string failure_report(const std::vector<HostOutcome>& outcomes, const std::
     else if (!o.ok())
       failed.push_back(&o);
   }
-  std::string out =
-      fmt::format("{} failed on {} of {}", what, failed.size(), count_of(outcomes.size(), noun));
-  if (max_failures >= 0) out += fmt::format(" (max_failures = {})", max_failures);
-  out += ":";
-  std::string prefix = work_dir.empty() ? "" : work_dir + "/";
+  std::string out;
+  const std::string prefix = work_dir.empty() ? "" : work_dir + "/";
   for (size_t i = 0; i < failed.size() && i < kShow; ++i) {
     const HostOutcome& o = *failed[i];
     out += fmt::format("\n  {}: {}", o.host, o.describe());
@@ -94,6 +91,17 @@ std::string failure_report(const std::vector<HostOutcome>& outcomes, const std::
   if (skipped > 0)
     out += fmt::format("\n  {} not started after too many failures", count_of(skipped, noun));
   return out;
+}
+
+std::string failure_report(const std::vector<HostOutcome>& outcomes, const std::string& what,
+                           const std::string& noun, int max_failures, const std::string& work_dir,
+                           int tail_lines) {
+  const auto failed = std::count_if(outcomes.begin(), outcomes.end(),
+                                    [](const HostOutcome& o) { return !o.skipped && !o.ok(); });
+  std::string out =
+      fmt::format("{} failed on {} of {}", what, failed, count_of(outcomes.size(), noun));
+  if (max_failures >= 0) out += fmt::format(" (max_failures = {})", max_failures);
+  return out + ":" + failure_lines(outcomes, noun, work_dir, tail_lines);
 }
 
 namespace {

@@ -81,6 +81,10 @@ std::string failure_report(const std::vector<HostOutcome>& outcomes, const std::
                            const std::string& noun, int max_failures, const std::string& work_dir,
                            int tail_lines = 5);
 
+// The per-host lines of failure_report alone, each starting with a line break.
+std::string failure_lines(const std::vector<HostOutcome>& outcomes, const std::string& noun,
+                          const std::string& work_dir, int tail_lines = 5);
+
 // A file name for a host or an address: letters, digits and ._@-[] kept, others become '_'.
 std::string log_file_name(const std::string& text);
 

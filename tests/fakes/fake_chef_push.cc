@@ -18,7 +18,22 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kVoteTime{20};
 
 HttpResponse error(int status, const std::string& message) {
-  return HttpResponse::json(status, Json{{"error", Json::array({message})}}.dump());
+  return chef_error(status, message);
+}
+
+double epoch_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What a chef-client run leaves on the server: the node saved with a new ohai_time.
+void save_converged(FakeChefStore& store, const std::string& name) {
+  auto it = store.nodes.find(name);
+  if (it == store.nodes.end()) return;
+  Json& node = it->second;
+  if (!node["automatic"].is_object()) node["automatic"] = Json::object();
+  node["automatic"]["ohai_time"] = epoch_now();
+  ++store.generation;
 }
 
 std::string rfc1123_now() {
@@ -30,31 +45,15 @@ std::string rfc1123_now() {
   return buf;
 }
 
-// Applies the fields present in `j` to `n`; false (and `why`) on a field of the wrong type.
-bool apply_fields(const Json& j, PushNode& n, std::string* why) {
-  if (!j.is_object()) {
-    *why = "a JSON object is expected";
-    return false;
-  }
-  try {
-    if (j.contains("available")) n.available = j.at("available").get<bool>();
-    if (j.contains("busy")) n.busy = j.at("busy").get<bool>();
-    if (j.contains("whitelist")) n.whitelist = j.at("whitelist").get<std::vector<std::string>>();
-    if (j.contains("exit_code")) n.exit_code = j.at("exit_code").get<int>();
-    if (j.contains("run_time_ms"))
-      n.run_time = std::chrono::milliseconds(j.at("run_time_ms").get<int64_t>());
-    if (j.contains("crash")) n.crash = j.at("crash").get<bool>();
-    if (j.contains("saves")) n.saves = j.at("saves").get<bool>();
-  } catch (const std::exception& e) {
-    *why = e.what();
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
-FakePushJobs::FakePushJobs(PushHooks hooks) : hooks_(std::move(hooks)) {}
+std::shared_ptr<FakePushJobs> add_push_jobs(FakeChef& chef) {
+  auto push = std::make_shared<FakePushJobs>();
+  chef.add_extension("pushy/", [push](const FakeChefRequest& req, FakeChefStore& store) {
+    return push->handle(req, store);
+  });
+  return push;
+}
 
 void FakePushJobs::set_node(const std::string& name, PushNode node) {
   std::lock_guard lock(mu_);
@@ -81,7 +80,7 @@ const PushNode& FakePushJobs::node_behaviour(const std::string& name) const {
   return it == nodes_.end() ? default_ : it->second;
 }
 
-void FakePushJobs::advance(Job& job) {
+void FakePushJobs::advance(Job& job, FakeChefStore& store) {
   const auto elapsed = Clock::now() - job.created;
   if (job.status == "voting") {
     if (elapsed < kVoteTime) return;
@@ -91,7 +90,7 @@ void FakePushJobs::advance(Job& job) {
       JobNode& n = job.nodes[name];
       const bool listed =
           std::find(b.whitelist.begin(), b.whitelist.end(), job.command) != b.whitelist.end();
-      if (!b.available || (hooks_.node_exists && !hooks_.node_exists(name)))
+      if (!b.available || !store.nodes.count(name))
         n.state = "unavailable";
       else if (b.busy || !listed)
         n.state = "nacked";
@@ -128,7 +127,7 @@ void FakePushJobs::advance(Job& job) {
       any_timed_out = true;
     } else if (b.run_time <= timeout && since_start >= b.run_time) {
       n.state = b.exit_code == 0 ? "succeeded" : "failed";
-      if (!n.applied && b.exit_code == 0 && b.saves && hooks_.converged) hooks_.converged(name);
+      if (!n.applied && b.exit_code == 0 && b.saves) save_converged(store, name);
       n.applied = true;
     } else {
       any_running = true;
@@ -147,15 +146,14 @@ std::string FakePushJobs::job_json(const Job& job) const {
       .dump();
 }
 
-HttpResponse FakePushJobs::start_job(const HttpRequest& req) {
-  Json body = Json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
-    return error(400, "The request body must be a JSON object");
-  last_body_ = req.body;
-  const Json* command = body.contains("command") ? &body["command"] : nullptr;
+HttpResponse FakePushJobs::start_job(const FakeChefRequest& req) {
+  const Json& body = req.body;
+  if (!body.is_object()) return error(400, "The request body must be a JSON object");
+  last_body_ = req.http->body;
+  const Json* command = body.contains("command") ? &body.at("command") : nullptr;
   if (!command || !command->is_string() || command->get<std::string>().empty())
     return error(400, "Field 'command' missing or not a string");
-  const Json* nodes = body.contains("nodes") ? &body["nodes"] : nullptr;
+  const Json* nodes = body.contains("nodes") ? &body.at("nodes") : nullptr;
   if (!nodes || !nodes->is_array() || nodes->empty())
     return error(400, "Field 'nodes' missing or empty");
   Job job;
@@ -167,14 +165,14 @@ HttpResponse FakePushJobs::start_job(const HttpRequest& req) {
   }
   job.quorum = static_cast<int>(job.order.size());
   if (body.contains("quorum")) {
-    const Json& q = body["quorum"];
+    const Json& q = body.at("quorum");
     if (!q.is_number_integer() || q.get<int64_t>() < 1 ||
         q.get<int64_t>() > static_cast<int64_t>(job.order.size()))
       return error(400, "Field 'quorum' must be a number from 1 to the number of nodes");
     job.quorum = q.get<int>();
   }
   if (body.contains("run_timeout")) {
-    const Json& t = body["run_timeout"];
+    const Json& t = body.at("run_timeout");
     if (!t.is_number_integer() || t.get<int64_t>() < 1)
       return error(400, "Field 'run_timeout' must be a positive number of seconds");
     job.run_timeout = t.get<int64_t>();
@@ -183,7 +181,7 @@ HttpResponse FakePushJobs::start_job(const HttpRequest& req) {
   job.id = fmt::format("{:032x}", 0x5eed000000000000ull + next_id_++);
   job.created = Clock::now();
   job.created_at = rfc1123_now();
-  const std::string uri = "http://" + req.header("host") + req.path + "/" + job.id;
+  const std::string uri = "http://" + req.http->header("host") + req.http->path + "/" + job.id;
   const std::string id = job.id;
   jobs_[id] = std::move(job);
   HttpResponse r = HttpResponse::json(201, Json{{"id", id}, {"uri", uri}}.dump());
@@ -191,25 +189,27 @@ HttpResponse FakePushJobs::start_job(const HttpRequest& req) {
   return r;
 }
 
-std::optional<HttpResponse> FakePushJobs::handle(const HttpRequest& req, const std::string& path) {
-  if (path.rfind("/pushy/", 0) != 0) return std::nullopt;
+std::optional<HttpResponse> FakePushJobs::handle(const FakeChefRequest& req,
+                                                 FakeChefStore& store) {
+  if (req.rest.rfind("pushy/", 0) != 0) return std::nullopt;
   std::lock_guard lock(mu_);
-  const std::string rest = path.substr(7);
+  const std::string& method = req.http->method;
+  const std::string rest = req.rest.substr(6);
   if (rest == "jobs") {
-    if (req.method == "POST") return start_job(req);
-    if (req.method != "GET") return error(405, "Method not allowed");
+    if (method == "POST") return start_job(req);
+    if (method != "GET") return error(405, "Method not allowed");
     Json list = Json::array();
     for (auto& [id, job] : jobs_) {
-      advance(job);
+      advance(job, store);
       list.push_back(Json{{"id", id}, {"status", job.status}});
     }
-    return HttpResponse::json(200, list.dump());
+    return chef_json(200, list);
   }
   if (rest.rfind("jobs/", 0) == 0) {
-    if (req.method != "GET") return error(405, "Method not allowed");
+    if (method != "GET") return error(405, "Method not allowed");
     auto it = jobs_.find(rest.substr(5));
     if (it == jobs_.end()) return error(404, "Job not found");
-    advance(it->second);
+    advance(it->second, store);
     return HttpResponse::json(200, job_json(it->second));
   }
   auto state_of = [&](const std::string& name) {
@@ -220,47 +220,18 @@ std::optional<HttpResponse> FakePushJobs::handle(const HttpRequest& req, const s
                 {"updated_at", rfc1123_now()}};
   };
   if (rest == "node_states") {
-    if (req.method != "GET") return error(405, "Method not allowed");
+    if (method != "GET") return error(405, "Method not allowed");
     Json list = Json::array();
-    for (const auto& [name, b] : nodes_) list.push_back(state_of(name));
-    return HttpResponse::json(200, list.dump());
+    for (const auto& [name, node] : store.nodes) list.push_back(state_of(name));
+    return chef_json(200, list);
   }
   if (rest.rfind("node_states/", 0) == 0) {
-    if (req.method != "GET") return error(405, "Method not allowed");
+    if (method != "GET") return error(405, "Method not allowed");
     const std::string name = rest.substr(12);
-    if (hooks_.node_exists && !hooks_.node_exists(name)) return error(404, "Node not found");
-    return HttpResponse::json(200, state_of(name).dump());
+    if (!store.nodes.count(name)) return error(404, "Node not found");
+    return chef_json(200, state_of(name));
   }
-  return error(404, "Not found");
-}
-
-std::optional<HttpResponse> FakePushJobs::handle_control(const HttpRequest& req) {
-  static const std::string run = "/_fake/chef-client-run/";
-  static const std::string node = "/_fake/push/nodes/";
-  if (req.path.rfind(run, 0) == 0) {
-    if (req.method != "POST") return error(405, "Method not allowed");
-    const std::string name = req.path.substr(run.size());
-    std::lock_guard lock(mu_);
-    if (hooks_.node_exists && !hooks_.node_exists(name))
-      return error(404, "No node \"" + name + "\": a chef-client run registers first");
-    if (hooks_.converged) hooks_.converged(name);
-    return HttpResponse::json(200, "{}");
-  }
-  const bool is_node = req.path.rfind(node, 0) == 0;
-  if (is_node || req.path == "/_fake/push/default") {
-    if (req.method != "PUT") return error(405, "Method not allowed");
-    Json j = Json::parse(req.body, nullptr, false);
-    std::lock_guard lock(mu_);
-    PushNode n = is_node ? node_behaviour(req.path.substr(node.size())) : default_;
-    std::string why;
-    if (j.is_discarded() || !apply_fields(j, n, &why)) return error(400, "Bad push node: " + why);
-    if (is_node)
-      nodes_[req.path.substr(node.size())] = n;
-    else
-      default_ = n;
-    return HttpResponse::json(200, "{}");
-  }
-  return std::nullopt;
+  return error(404, "no such Push Jobs endpoint: " + method + " /" + req.rest);
 }
 
 }  // namespace orch::fakes

@@ -2,31 +2,24 @@
 // /organizations/ORG/pushy/jobs[/ID], GET .../pushy/node_states[/NODE]), jobs that vote, run and
 // end in real time (computed from the clock on each request: no threads, no timers), per-node
 // behaviour (push client down, busy, whitelist, exit code, run time, crash, saving the node or
-// not), and a simulated chef-client: a node that runs the command converges by having the Chef
-// Server fake bump its node's ohai_time. The ssh tests' stand-in chef-client reaches the same
-// hook through POST /_fake/chef-client-run/NODE.
+// not), and a simulated chef-client: a node that runs the command successfully saves its node
+// object with a new automatic ohai_time. Wired into FakeChef as its "pushy/" extension
+// (add_push_jobs); requests reach it authenticated, with the organization's store.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "tests/fakes/http_server.h"
+#include "tests/fakes/fake_chef.h"
 
 namespace orch::fakes {
-
-// What the push fake needs from the Chef Server fake (called on the server's thread).
-struct PushHooks {
-  // True when the node object exists.
-  std::function<bool(const std::string& node)> node_exists;
-  // A chef-client run saved the node: set automatic.ohai_time to now (epoch seconds).
-  std::function<void(const std::string& node)> converged;
-};
 
 // How a node's push client behaves.
 struct PushNode {
@@ -42,15 +35,9 @@ struct PushNode {
 
 class FakePushJobs {
  public:
-  explicit FakePushJobs(PushHooks hooks);
-
-  // Answers `req` when `path` (below /organizations/ORG) is a Push Jobs path ("/pushy/...");
-  // nullopt otherwise. The caller has already authenticated the request.
-  std::optional<HttpResponse> handle(const HttpRequest& req, const std::string& path);
-  // Control requests (no signature): POST /_fake/chef-client-run/NODE (a stand-in chef-client
-  // converged), PUT /_fake/push/nodes/NODE with a PushNode as JSON ({"available": false, ...}),
-  // PUT /_fake/push/default likewise. nullopt for other paths.
-  std::optional<HttpResponse> handle_control(const HttpRequest& req);
+  // Answers a request below /organizations/ORG/pushy/ (`req.rest` = "pushy/..."); called by
+  // FakeChef under its lock with the organization's store.
+  std::optional<HttpResponse> handle(const FakeChefRequest& req, FakeChefStore& store);
 
   // For in-process tests (any thread).
   void set_node(const std::string& name, PushNode node);
@@ -77,11 +64,10 @@ class FakePushJobs {
   };
 
   const PushNode& node_behaviour(const std::string& name) const;
-  void advance(Job& job);  // brings the job to what the clock says now
+  // Brings the job to what the clock says now; runs that end save their nodes in `store`.
+  void advance(Job& job, FakeChefStore& store);
   std::string job_json(const Job& job) const;
-  HttpResponse start_job(const HttpRequest& req);
-
-  PushHooks hooks_;
+  HttpResponse start_job(const FakeChefRequest& req);
   mutable std::mutex mu_;
   PushNode default_;
   std::map<std::string, PushNode> nodes_;
@@ -89,5 +75,8 @@ class FakePushJobs {
   uint64_t next_id_ = 1;
   std::string last_body_;
 };
+
+// Adds Push Jobs to `chef` (its "pushy/" extension); the returned object sets node behaviours.
+std::shared_ptr<FakePushJobs> add_push_jobs(FakeChef& chef);
 
 }  // namespace orch::fakes
