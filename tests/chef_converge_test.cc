@@ -11,6 +11,7 @@
 #include "providers/chef/chef_converge.h"
 #include "tests/chef_fixture.h"
 #include "tests/fakes/fake_chef_push.h"
+#include "tests/support/chef_client_stub.h"
 #include "tests/support/sshd.h"
 
 namespace orch::testing {
@@ -37,35 +38,6 @@ std::vector<std::string> strings_of(const Value& v) {
   std::vector<std::string> out;
   for (const auto& e : v.elements()) out.push_back(e.as_string());
   return out;
-}
-
-// The stand-in chef-client: saves its node (ORCH_NODE) on the fake Chef Server through the
-// fake's control endpoint, or fails, hangs or exits without saving when the test says so.
-std::string stand_in_chef_client(const std::string& ctl, int port) {
-  return R"SH(#!/bin/bash
-# A stand-in chef-client for orch's tests.
-node="${ORCH_NODE:?ORCH_NODE is not set}"
-ctl=)SH" +
-         ctl + R"SH(
-echo "Starting Chef Infra Client (stand-in) on $node with: $*"
-echo "$node $(id -un)" >> "$ctl/runs"
-if [ -e "$ctl/fail-$node" ]; then
-  echo "Compiling cookbooks..."
-  echo "FATAL: Chef::Exceptions::ResourceNotFound on $node" >&2
-  exit 1
-fi
-if [ -e "$ctl/hang-$node" ]; then
-  while :; do echo "converging $node..."; sleep 0.2; done
-fi
-if [ -e "$ctl/nosave-$node" ]; then echo "finished without saving"; exit 0; fi
-body="{\"node\":\"$node\",\"automatic\":{\"fqdn\":\"$node.example.com\"},\"ohai_time\":$(date +%s.%N)}"
-exec 3<>/dev/tcp/127.0.0.1/)SH" +
-         std::to_string(port) + R"SH( || exit 2
-printf 'POST /_fake/chef/save HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "${#body}" "$body" >&3
-read -r status <&3
-case "$status" in *" 200 "*) ;; *) echo "saving the node failed: $status" >&2; exit 3 ;; esac
-echo "Chef Infra Client finished, 4/12 resources updated"
-)SH";
 }
 
 class ChefConvergeTest : public ::testing::Test {
