@@ -160,6 +160,30 @@ TEST_F(ChefConvergeTest, SchemaIsCompleteAndPlanChecksInput) {
   EXPECT_NE(error_of(bad).find("not a Chef node name"), std::string::npos);
 }
 
+TEST_F(ChefConvergeTest, TriggersMayHoldListsAndMaps) {
+  ValueMap cfg = push_converge({"a"});
+  cfg["triggers"] = obj({{"run_list", strs({"role[a]"})}, {"v", Value::number(int64_t{2})}});
+  PlanResponse first = f.plan("chef_converge", "chef_converge.x", cfg);
+  ASSERT_FALSE(first.diagnostics.has_errors());
+  ObjectState prior{"converge-1", first.planned};
+  prior.attributes["id"] = str("converge-1");
+  prior.attributes["runs"] = Value::number(int64_t{1});
+  prior.attributes["succeeded"] = node_list({"a"});
+  prior.attributes["failed"] = node_list({});
+  prior.attributes["job_id"] = str("j1");
+  prior.attributes["last_run"] = str("2026-01-01T00:00:00Z");
+  PlanResponse same = f.plan("chef_converge", "chef_converge.x", cfg, prior);
+  EXPECT_TRUE(same.notes.empty());
+  EXPECT_TRUE(same.planned.at("runs").equals(Value::number(int64_t{1})));
+  ValueMap changed = cfg;
+  changed["triggers"] =
+      obj({{"run_list", strs({"role[a]", "role[b]"})}, {"v", Value::number(int64_t{2})}});
+  PlanResponse again = f.plan("chef_converge", "chef_converge.x", changed, prior);
+  ASSERT_EQ(again.notes.size(), 1u);
+  EXPECT_EQ(again.notes[0], "converges 1 node (triggers changed)");
+  EXPECT_TRUE(again.planned.at("runs").is_unknown());
+}
+
 TEST(ChefConvergeQuorum, CountsAndPercentages) {
   std::string err;
   EXPECT_EQ(chef::parse_quorum("100%", 7, &err), 7);

@@ -196,8 +196,9 @@ Schema ChefConverge::schema() const {
       optional_attr("command", str, Value::string("chef-client"),
                     "The command run on each node. With push it must be in the nodes' "
                     "push-jobs whitelist."),
-      optional_attr("triggers", Type::map(str), Value::map({}, str),
-                    "Arbitrary values; when one changes, every node converges again."),
+      optional_attr("triggers", Type::map(Type::any()), Value::map({}, Type::any()),
+                    "Values of any type (strings, lists, maps); when one changes, every node "
+                    "converges again."),
       optional_attr("quorum", str, std::nullopt,
                     "Push: nodes (\"8\") or percentage (\"80%\") that must accept the job for "
                     "it to run; default: all but max_failures."),

@@ -72,8 +72,9 @@ ProviderSchema ssh_schema() {
       required("command", str, "The command, run by /bin/sh -c on each host."),
       optional("sudo", Type::boolean(), Value::boolean(false),
                "Run it through sudo -n (no password prompt: it fails if sudo wants one)."),
-      optional("triggers", Type::map(str), Value::map({}, str),
-               "Arbitrary values; when one changes, the command runs again on every host."),
+      optional("triggers", Type::map(Type::any()), Value::map({}, Type::any()),
+               "Values of any type (strings, lists, maps); when one changes, the command runs "
+               "again on every host."),
       optional("max_failures", num, Value::number(int64_t{0}),
                "How many hosts may fail with the step still done; past it, hosts not yet "
                "started are not started."),
