@@ -48,6 +48,9 @@ class ChefFixture {
     ctx.event = [this](const std::string& k, const std::string& a, const std::string& m) {
       events.push_back({k, a, m});
     };
+    ctx.retry = [this](const std::string& a, const std::string& m, Duration) {
+      events.push_back({"retry", a, m});
+    };
     diags = Diagnostics();
     provider->configure(cfg, ctx, diags);
   }

@@ -46,9 +46,10 @@ struct ChefReply {
 // `{"error": "a"}`), joined with "; ". Empty when the body has none.
 std::string server_messages(const nlohmann::json& body);
 
-// Called for each retry: (address, message), e.g. "POST /nodes: HTTP 503 ...; retry 2 of 4 in
-// 200ms".
-using RetryListener = std::function<void(const std::string&, const std::string&)>;
+// Called for each retry with the resource's address, what failed ("Chef Server: POST /nodes
+// failed with 503 Service Unavailable (attempt 1 of 4)") and the delay before the next attempt.
+using RetryListener =
+    std::function<void(const std::string&, const std::string&, std::chrono::milliseconds)>;
 
 class ChefApi {
  public:

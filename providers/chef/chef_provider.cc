@@ -31,11 +31,12 @@ void ChefProvider::configure(const ValueMap& config, const ProviderContext& ctx,
               "Plan and apply without -simulate.");
     return;
   }
-  auto events = ctx.event;
-  api_ = std::make_unique<ChefApi>(*io, *ctx.clock, std::move(*settings),
-                                   [events](const std::string& address, const std::string& msg) {
-                                     if (events) events("retry", address, msg);
-                                   });
+  auto retry = ctx.retry;
+  api_ = std::make_unique<ChefApi>(
+      *io, *ctx.clock, std::move(*settings),
+      [retry](const std::string& address, const std::string& msg, std::chrono::milliseconds d) {
+        if (retry) retry(address, msg, d);
+      });
   env_.api = api_.get();
   env_.unavailable.reset();
 }
