@@ -5,6 +5,7 @@
 //
 //   build/converge_bench [--processes 1000] [--ssh-hosts 200] [--nodes 50]
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -85,6 +86,24 @@ void processes(int n) {
   u.report(what, peak);
 }
 
+// CPU seconds of the sshd's reaped sessions (utime+stime of its waited-for children).
+double sshd_sessions_cpu(pid_t pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  double cutime = 0, cstime = 0;
+  for (int i = 3; in >> field; ++i) {
+    if (i == 16) cutime = std::atof(field.c_str());
+    if (i == 17) {
+      cstime = std::atof(field.c_str());
+      break;
+    }
+  }
+  return (cutime + cstime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 void ssh_fanout(testing::TestSshd& sshd, int n) {
   boost::asio::io_context io;
   SessionPool pool(n);
@@ -107,6 +126,7 @@ void ssh_fanout(testing::TestSshd& sshd, int n) {
   };
   tick();
   Usage u;
+  const double server_before = sshd_sessions_cpu(sshd.pid());
   int ok = 0, attempts = 0;
   run_remote(io, pool, req, [&](std::vector<HostOutcome> out) {
     for (const auto& o : out) {
@@ -119,6 +139,8 @@ void ssh_fanout(testing::TestSshd& sshd, int n) {
   char what[96];
   std::snprintf(what, sizeof what, "ssh `sleep 1` on %d hosts (%d ok, %d tries)", n, ok, attempts);
   u.report(what, peak);
+  std::printf("  the loopback sshd's sessions used %.2f s of CPU (one server for all hosts)\n",
+              sshd_sessions_cpu(sshd.pid()) - server_before);
 }
 
 void converge(testing::TestSshd& sshd, fakes::FakeChef& fake, const std::string& work, int n,
