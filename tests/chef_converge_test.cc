@@ -391,6 +391,33 @@ TEST_F(ChefConvergeTest, PushWhitelistOnTheNodeIsRespectedBeforeStarting) {
   EXPECT_EQ(push->jobs_started(), 0u);  // nothing was sent to the nodes
 }
 
+TEST_F(ChefConvergeTest, PushWhitelistRefusalWithinMaxFailuresRunsTheOthers) {
+  seed_nodes({"node1", "node2"});
+  // node3's object says its push client allows only chef-client.
+  f.fake.with_store([](fakes::FakeChefStore& s) {
+    s.nodes["node3"] = s.nodes["node1"];
+    s.nodes["node3"]["name"] = "node3";
+    s.nodes["node3"]["normal"] = {{"push_jobs", {{"whitelist", {{"chef-client", "chef-client"}}}}}};
+    ++s.generation;
+  });
+  fakes::PushNode wide;
+  wide.whitelist = {"chef-client", "chef-client -o recipe[hotfix]"};
+  push->set_default(wide);
+  ValueMap cfg = push_converge(names(3));
+  cfg["command"] = Value::string("chef-client -o recipe[hotfix]");
+  cfg["max_failures"] = Value::number(int64_t{1});
+  ApplyResult r = f.put("chef_converge", "chef_converge.web", cfg);
+  ASSERT_FALSE(r.error) << r.error->summary;
+  EXPECT_EQ(strings_of(r.object->attributes.at("succeeded")),
+            (std::vector<std::string>{"node1", "node2"}));
+  EXPECT_EQ(strings_of(r.object->attributes.at("failed")), (std::vector<std::string>{"node3"}));
+  Json body = Json::parse(push->last_job_body());
+  EXPECT_EQ(body["nodes"], Json({"node1", "node2"}));  // node3 was never sent the job
+  EXPECT_EQ(body["quorum"], 2);
+  EXPECT_NE(log_of("chef_converge.web", "node3").find("not in its push-jobs whitelist"),
+            std::string::npos);
+}
+
 TEST_F(ChefConvergeTest, PushQuorumFailure) {
   seed_nodes(names(3));
   fakes::PushNode down;
