@@ -497,10 +497,10 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
       }
       out += gutter + " " + kw + " " + quote(rc->addr.type) + " " + quote(rc->addr.name) + " {\n";
       bool hide = rc->action == PlanAction::Update || is_replace(rc->action);
-      Value before = rc->action == PlanAction::Create || rc->action == PlanAction::Read ||
-                             rc->action == PlanAction::NoOp
-                         ? Value()
-                         : rc->before;
+      // An adoption (NoOp) lists the object as it is, without change symbols.
+      Value before = rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value()
+                     : rc->action == PlanAction::NoOp                                  ? rc->after
+                                                                                       : rc->before;
       Value after = rc->action == PlanAction::Delete ? Value() : rc->after;
       r.attrs(6, before, after, true, rc->replace_paths, hide, {"id", "name"});
       out += "    }\n";

@@ -38,6 +38,20 @@ std::optional<Duration> parse_duration_text(const std::string& text) {
   return parse_duration(text, &why);
 }
 
+Value as_string_map(const Value& v) {
+  if (!v.is_wholly_known() || !v.unmarked().is_mapping()) return v;
+  ValueMap m;
+  for (const auto& [k, e] : v.unmarked().attributes()) m[k] = e;
+  Value out = Value::map(std::move(m), Type::string());
+  return v.is_sensitive() ? out.mark_sensitive() : out;
+}
+
+Value as_string_set(const Value& v) {
+  if (!v.is_wholly_known() || !v.unmarked().is_sequence()) return v;
+  Value out = Value::set(v.unmarked().elements(), Type::string());
+  return v.is_sensitive() ? out.mark_sensitive() : out;
+}
+
 }  // namespace ec2
 
 namespace {
@@ -229,6 +243,10 @@ PlanResponse Ec2Provider::plan_instance(const PlanRequest& req) {
   auto invalid = [&](std::string summary, std::string detail) {
     resp.diagnostics.error(Range{}, fmt::format("{}: {}", req.address, summary), std::move(detail));
   };
+  // The configuration writes objects and tuples; the API answers maps and sets.
+  if (planned.count("tags")) planned["tags"] = ec2::as_string_map(planned["tags"]);
+  if (planned.count("security_group_ids"))
+    planned["security_group_ids"] = ec2::as_string_set(planned["security_group_ids"]);
   if (const Value* tags = find(planned, "tags"); tags && tags->is_wholly_known() &&
                                                  tags->unmarked().is_mapping())
     for (const auto& [k, v] : tags->unmarked().attributes())

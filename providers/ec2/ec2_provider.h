@@ -25,6 +25,10 @@ namespace ec2 {
 std::string client_token(const std::string& idempotency_token);
 // Base64 (for UserData).
 std::string base64(const std::string& text);
+// A known object or map as map(string); a known list, tuple or set as set(string) (what the API
+// answers), so that `{ a = "b" }` and `["sg-1"]` in a configuration compare equal to it.
+Value as_string_map(const Value& v);
+Value as_string_set(const Value& v);
 // Parses "5s", "2m", "15m": nullopt when invalid.
 std::optional<Duration> parse_duration_text(const std::string& text);
 }  // namespace ec2

@@ -427,6 +427,17 @@ void Ec2Provider::update_instance(const ApplyRequest& req, std::function<void(Ap
     }
     steps.push_back(call("StartInstances", {{"InstanceId.1", id}}));
     steps.push_back(wait_for("running"));
+  } else {
+    // The plan wants it running: start one stopped outside orch, wait for one still pending
+    // (an adopted instance whose create was interrupted).
+    auto state = str_attr(was, "state").value_or("running");
+    if (state == "stopped") steps.push_back(call("StartInstances", {{"InstanceId.1", id}}));
+    if (state == "stopped" || state == "pending" || state == "stopping")
+      steps.push_back(wait_for(state == "stopping" ? "stopped" : "running"));
+    if (state == "stopping") {
+      steps.push_back(call("StartInstances", {{"InstanceId.1", id}}));
+      steps.push_back(wait_for("running"));
+    }
   }
   std::weak_ptr<char> guard = alive_;
   ec2::run_sequence(std::move(steps), [this, guard, req, id, done](std::optional<ApiError> e) {

@@ -215,6 +215,7 @@ PlanResponse Ec2Provider::plan_group(const PlanRequest& req) {
     if (v) planned[a.name] = *v;
     else if (a.default_value) planned[a.name] = *a.default_value;
   }
+  if (planned.count("tags")) planned["tags"] = ec2::as_string_map(planned["tags"]);
   for (const char* dir : {"ingress", "egress"}) {
     auto atoms = atoms_of(find(req.config, dir));
     planned[dir] = atoms ? rules_value(*atoms) : Value::unknown();
