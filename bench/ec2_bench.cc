@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -99,7 +100,8 @@ std::unique_ptr<Ec2Provider> provider(RealClock& clock, const std::string& url, 
 }
 
 void bench_refresh(const std::string& dir, int n) {
-  Fake fake(dir, {"--seed", std::to_string(n), "--seed-stack", "bench", "--seed-prefix", "ec2_instance.n"});
+  Fake fake(dir, {"--seed", std::to_string(n), "--seed-stack", "bench", "--seed-prefix",
+                  "ec2_instance.n"});
   std::vector<ReadItem> items;
   {
     auto all = fake.get("/_fake/ec2/instances");
@@ -118,10 +120,11 @@ void bench_refresh(const std::string& dir, int n) {
     std::fprintf(stderr, "refresh failed: %s\n", res.error->summary.c_str());
     std::exit(1);
   }
-  std::printf("refresh: %zu of %d instances found, %d DescribeInstances calls, %.2f s wall, "
-              "RSS %ld -> %ld KiB (+%ld KiB), peak RSS %ld KiB\n",
-              res.objects.size(), n, res.requests, wall, rss_before, rss_after,
-              rss_after - rss_before, peak_kb());
+  std::printf(
+      "refresh: %zu of %d instances found, %d DescribeInstances calls, %.2f s wall, "
+      "RSS %ld -> %ld KiB (+%ld KiB), peak RSS %ld KiB\n",
+      res.objects.size(), n, res.requests, wall, rss_before, rss_after, rss_after - rss_before,
+      peak_kb());
   // The adoption scan when the state knows none of them (a lost state).
   auto q = provider(clock, fake.url, 0, "5s");
   t0 = Clock::now();
@@ -140,26 +143,45 @@ void bench_create(const std::string& dir, int n, double rate) {
   ValueMap config{{"image_id", Value::string("ami-0c55b159cbfafe1f0")},
                   {"instance_type", Value::string("t3.micro")}};
   int ok = 0, failed = 0;
+  std::vector<double> done_at;  // seconds after the start, per instance
   auto t0 = Clock::now();
   for (int i = 0; i < n; ++i) {
     std::string address = "ec2_instance.n[" + std::to_string(i) + "]";
     PlanResponse plan = p->plan({"ec2_instance", address, std::nullopt, config});
-    ApplyRequest req{"ec2_instance", address, ChangeAction::Create, std::nullopt, plan.planned,
-                     "bench/" + address + "#0", {}};
-    p->apply(req, [&](ApplyResult r) { (r.error ? failed : ok)++; });
+    ApplyRequest req{"ec2_instance",
+                     address,
+                     ChangeAction::Create,
+                     std::nullopt,
+                     plan.planned,
+                     "bench/" + address + "#0",
+                     {}};
+    p->apply(req, [&](ApplyResult r) {
+      (r.error ? failed : ok)++;
+      done_at.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    });
   }
   clock.run();
   double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   auto calls = fake.get("/_fake/ec2/calls");
-  int run = calls["calls"].value("RunInstances", 0), describe = calls["calls"].value("DescribeInstances", 0);
+  int run = calls["calls"].value("RunInstances", 0),
+      describe = calls["calls"].value("DescribeInstances", 0);
   double burst = std::max(1.0, rate);
   double ideal = (n - burst) / rate + 1.0;  // every RunInstances at the limit, then one boot
   double ideal_all = (run + describe - burst) / rate;
-  std::printf("create: %d created, %d failed, %.1f s wall; ideal %.1f s (%d RunInstances at %.0f/s "
-              "+ 1 s boot): %.0f%% of ideal; %d RunInstances + %d DescribeInstances (polls) = %d "
-              "calls, which at %.0f/s need %.1f s; throttled by the endpoint: %d; peak RSS %ld KiB\n",
-              ok, failed, wall, ideal, n, rate, 100.0 * wall / ideal, run, describe, run + describe,
-              rate, ideal_all, calls["throttled"].get<int>(), peak_kb());
+  std::sort(done_at.begin(), done_at.end());
+  auto at = [&](double q) {
+    return done_at.empty() ? 0.0 : done_at[static_cast<size_t>(q * (done_at.size() - 1))];
+  };
+  std::printf(
+      "create: instances done (running) after: first %.1f s, 10%% %.1f s, 50%% %.1f s, "
+      "90%% %.1f s, last %.1f s\n",
+      at(0), at(0.1), at(0.5), at(0.9), at(1));
+  std::printf(
+      "create: %d created, %d failed, %.1f s wall; ideal %.1f s (%d RunInstances at %.0f/s "
+      "+ 1 s boot): %.0f%% of ideal; %d RunInstances + %d DescribeInstances (polls) = %d "
+      "calls, which at %.0f/s need %.1f s; throttled by the endpoint: %d; peak RSS %ld KiB\n",
+      ok, failed, wall, ideal, n, rate, 100.0 * wall / ideal, run, describe, run + describe, rate,
+      ideal_all, calls["throttled"].get<int>(), peak_kb());
 }
 
 }  // namespace
@@ -170,9 +192,12 @@ int main(int argc, char** argv) {
   double rate = 10;
   for (int i = 1; i + 1 < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--instances") instances = std::atoi(argv[++i]);
-    else if (a == "--creates") creates = std::atoi(argv[++i]);
-    else if (a == "--rate") rate = std::atof(argv[++i]);
+    if (a == "--instances")
+      instances = std::atoi(argv[++i]);
+    else if (a == "--creates")
+      creates = std::atoi(argv[++i]);
+    else if (a == "--rate")
+      rate = std::atof(argv[++i]);
   }
   setenv("AWS_ACCESS_KEY_ID", "AKIDFAKEEC2", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "fake/secret/key", 1);

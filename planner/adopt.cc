@@ -11,8 +11,7 @@ std::string create_token(const State& state, const ResourceAddress& addr, uint64
 }
 
 std::map<std::string, ObjectState> find_owned(
-    const std::vector<std::pair<Provider*, std::string>>& types, Clock& clock,
-    Diagnostics& diags) {
+    const std::vector<std::pair<Provider*, std::string>>& types, Clock& clock, Diagnostics& diags) {
   std::map<std::string, ObjectState> out;
   for (const auto& [provider, type] : types) {
     if (!provider) continue;

@@ -32,8 +32,7 @@ std::string create_token(const State& state, const ResourceAddress& addr, uint64
 // (provider, type), run on `clock`. Errors become warnings (adoption is best effort; refresh
 // errors are reported by refresh itself).
 std::map<std::string, ObjectState> find_owned(
-    const std::vector<std::pair<Provider*, std::string>>& types, Clock& clock,
-    Diagnostics& diags);
+    const std::vector<std::pair<Provider*, std::string>>& types, Clock& clock, Diagnostics& diags);
 
 // Marks a change as the adoption of the existing object `id` (kept when a replace follows).
 void mark_adoption(ResourceChange& rc, const std::string& id);

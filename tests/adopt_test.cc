@@ -13,15 +13,18 @@
 namespace orch {
 namespace {
 
-ResourceAddress addr(const std::string& s) { return *parse_address(s).address; }
+ResourceAddress addr(const std::string& s) {
+  return *parse_address(s).address;
+}
 
 TEST(Adopt, CreateTokensCarryAGenerationAndResumeIntents) {
   State st;
   st.lineage = "L";
   EXPECT_EQ(create_token(st, addr("ec2_instance.a[1]"), 7), "L/ec2_instance.a[1]#7");
-  EXPECT_NE(create_token(st, addr("ec2_instance.a[1]"), 8), create_token(st, addr("ec2_instance.a[1]"), 7));
-  st.apply(StateChange::creating(addr("ec2_instance.a[1]"), "ec2_instance", "ec2", "L/ec2_instance.a[1]#3",
-                                 "2026-01-01T00:00:00Z"));
+  EXPECT_NE(create_token(st, addr("ec2_instance.a[1]"), 8),
+            create_token(st, addr("ec2_instance.a[1]"), 7));
+  st.apply(StateChange::creating(addr("ec2_instance.a[1]"), "ec2_instance", "ec2",
+                                 "L/ec2_instance.a[1]#3", "2026-01-01T00:00:00Z"));
   // An interrupted create is resumed with its own token...
   EXPECT_EQ(create_token(st, addr("ec2_instance.a[1]"), 9), "L/ec2_instance.a[1]#3");
   // ...unless the object it made was found and is being replaced.
@@ -34,9 +37,13 @@ class OwningProvider : public Provider {
   ProviderSchema s;
   const ProviderSchema& schema() const override { return s; }
   void configure(const ValueMap&, const ProviderContext&, Diagnostics&) override {}
-  void read_many(const std::string&, std::vector<ReadItem>, std::function<void(ReadResult)> d) override { d({}); }
-  void read_data(const std::string&, const ValueMap&,
-                 std::function<void(std::optional<ValueMap>, std::optional<ProviderError>)> d) override {
+  void read_many(const std::string&, std::vector<ReadItem>,
+                 std::function<void(ReadResult)> d) override {
+    d({});
+  }
+  void read_data(
+      const std::string&, const ValueMap&,
+      std::function<void(std::optional<ValueMap>, std::optional<ProviderError>)> d) override {
     d(std::nullopt, std::nullopt);
   }
   PlanResponse plan(const PlanRequest&) override { return {}; }
@@ -44,8 +51,10 @@ class OwningProvider : public Provider {
   void check_gate(const GateRequest&, std::function<void(GateResult)> d) override { d({}); }
   void list_owned(const std::string& type, std::function<void(OwnedResult)> done) override {
     OwnedResult r;
-    if (type == "x_thing") r.objects["x_thing.a"] = ObjectState{"id-1", {}};
-    else r.error = ProviderError{"listing failed", "", false, std::nullopt};
+    if (type == "x_thing")
+      r.objects["x_thing.a"] = ObjectState{"id-1", {}};
+    else
+      r.error = ProviderError{"listing failed", "", false, std::nullopt};
     done(r);
   }
 };
@@ -69,7 +78,8 @@ Plan adoption_plan() {
   pure.address = pure.addr.str();
   pure.provider = "ec2";
   pure.action = PlanAction::NoOp;
-  pure.after = Value::object({{"id", Value::string("i-0abc")}, {"instance_type", Value::string("t3.micro")}});
+  pure.after = Value::object(
+      {{"id", Value::string("i-0abc")}, {"instance_type", Value::string("t3.micro")}});
   pure.before = pure.after;
   mark_adoption(pure, "i-0abc");
   ResourceChange upd;
@@ -104,8 +114,10 @@ TEST(Adopt, RenderedInTextJsonAndMarkdown) {
   EXPECT_NE(text.find(" <- adopt (exists, marked for this stack"), std::string::npos) << text;
   EXPECT_NE(text.find("# ec2_instance.web[0] will be adopted (i-0abc)"), std::string::npos) << text;
   EXPECT_NE(text.find(" <- resource \"ec2_instance\" \"web\" {"), std::string::npos) << text;
-  EXPECT_NE(text.find("# ec2_instance.web[1] will be adopted (i-0def) and updated in-place"), std::string::npos);
-  EXPECT_NE(text.find("# note: instance_type \"t3.micro\" -> \"t3.large\": stop, modify, start"), std::string::npos);
+  EXPECT_NE(text.find("# ec2_instance.web[1] will be adopted (i-0def) and updated in-place"),
+            std::string::npos);
+  EXPECT_NE(text.find("# note: instance_type \"t3.micro\" -> \"t3.large\": stop, modify, start"),
+            std::string::npos);
   auto j = plan_to_json(plan);
   EXPECT_EQ(j["resource_changes"][0]["change"]["importing"]["id"], "i-0abc");
   EXPECT_EQ(j["resource_changes"][0]["change"]["actions"][0], "no-op");

@@ -40,13 +40,19 @@ TEST(Ec2Acceptance, CreateReadTagTerminateOneInstance) {
   ValueMap config{{"image_id", Value::string(env("ORCH_ACC_EC2_IMAGE"))},
                   {"instance_type", Value::string(env("ORCH_ACC_EC2_TYPE", "t3.micro"))},
                   {"tags", Value::object({{"Name", Value::string("orch-acceptance")}})}};
-  if (!env("ORCH_ACC_EC2_SUBNET").empty()) config["subnet_id"] = Value::string(env("ORCH_ACC_EC2_SUBNET"));
+  if (!env("ORCH_ACC_EC2_SUBNET").empty())
+    config["subnet_id"] = Value::string(env("ORCH_ACC_EC2_SUBNET"));
   const std::string address = "ec2_instance.acceptance";
   PlanResponse plan = p.plan({"ec2_instance", address, std::nullopt, config});
   ASSERT_FALSE(plan.diagnostics.has_errors());
   auto run = [&](ChangeAction a, std::optional<ObjectState> prior, ValueMap planned) {
-    ApplyRequest req{"ec2_instance", address, a, prior, std::move(planned),
-                     ctx.state_lineage + "/" + address + "#0", {}};
+    ApplyRequest req{"ec2_instance",
+                     address,
+                     a,
+                     prior,
+                     std::move(planned),
+                     ctx.state_lineage + "/" + address + "#0",
+                     {}};
     ApplyResult out;
     p.apply(req, [&](ApplyResult r) { out = std::move(r); });
     clock.run();
@@ -74,7 +80,8 @@ TEST(Ec2Acceptance, CreateReadTagTerminateOneInstance) {
   ASSERT_EQ(read.objects.count(address), 1u);
   EXPECT_EQ(read.objects[address].id, created.object->id);
 
-  config["tags"] = Value::object({{"Name", Value::string("orch-acceptance")}, {"step", Value::string("2")}});
+  config["tags"] =
+      Value::object({{"Name", Value::string("orch-acceptance")}, {"step", Value::string("2")}});
   PlanResponse update = p.plan({"ec2_instance", address, created.object, config});
   ApplyResult tagged = run(ChangeAction::Update, created.object, update.planned);
   ASSERT_FALSE(tagged.error) << tagged.error->summary;

@@ -39,8 +39,10 @@ TEST(Ec2Credentials, ParsesProfilesAndSkipsNestedSettings) {
 
 TEST(Ec2Credentials, EnvironmentFirstWithSessionToken) {
   Env e;
-  e.vars = {{"HOME", "/nonexistent"}, {"AWS_ACCESS_KEY_ID", "AKENV"},
-            {"AWS_SECRET_ACCESS_KEY", "SENV"}, {"AWS_SESSION_TOKEN", "TOK"},
+  e.vars = {{"HOME", "/nonexistent"},
+            {"AWS_ACCESS_KEY_ID", "AKENV"},
+            {"AWS_SECRET_ACCESS_KEY", "SENV"},
+            {"AWS_SESSION_TOKEN", "TOK"},
             {"AWS_DEFAULT_REGION", "ap-south-1"}};
   ResolvedAws r = resolve_aws(e.query());
   ASSERT_TRUE(r.credentials);
@@ -52,12 +54,15 @@ TEST(Ec2Credentials, EnvironmentFirstWithSessionToken) {
 
 TEST(Ec2Credentials, ProfilesFromSharedFilesAndAwsProfile) {
   TempDir d;
-  write_text(d.file("creds"), "[default]\naws_access_key_id=AKD\naws_secret_access_key=SD\n"
-                              "[ops]\naws_access_key_id=AKO\naws_secret_access_key=SO\n");
-  write_text(d.file("config"), "[default]\nregion=us-west-2\n[profile ops]\nregion=eu-central-1\n"
-                               "[profile cfgonly]\naws_access_key_id=AKC\naws_secret_access_key=SC\n");
+  write_text(d.file("creds"),
+             "[default]\naws_access_key_id=AKD\naws_secret_access_key=SD\n"
+             "[ops]\naws_access_key_id=AKO\naws_secret_access_key=SO\n");
+  write_text(d.file("config"),
+             "[default]\nregion=us-west-2\n[profile ops]\nregion=eu-central-1\n"
+             "[profile cfgonly]\naws_access_key_id=AKC\naws_secret_access_key=SC\n");
   Env e;
-  e.vars = {{"HOME", d.path().string()}, {"AWS_SHARED_CREDENTIALS_FILE", d.file("creds")},
+  e.vars = {{"HOME", d.path().string()},
+            {"AWS_SHARED_CREDENTIALS_FILE", d.file("creds")},
             {"AWS_CONFIG_FILE", d.file("config")}};
   ResolvedAws def = resolve_aws(e.query());
   ASSERT_TRUE(def.credentials);
@@ -81,8 +86,10 @@ TEST(Ec2Credentials, ExplicitProfileWinsOverEnvironmentKeys) {
   TempDir d;
   write_text(d.file("creds"), "[ops]\naws_access_key_id=AKO\naws_secret_access_key=SO\n");
   Env e;
-  e.vars = {{"HOME", d.path().string()}, {"AWS_SHARED_CREDENTIALS_FILE", d.file("creds")},
-            {"AWS_ACCESS_KEY_ID", "AKENV"}, {"AWS_SECRET_ACCESS_KEY", "SENV"}};
+  e.vars = {{"HOME", d.path().string()},
+            {"AWS_SHARED_CREDENTIALS_FILE", d.file("creds")},
+            {"AWS_ACCESS_KEY_ID", "AKENV"},
+            {"AWS_SECRET_ACCESS_KEY", "SENV"}};
   EXPECT_EQ(resolve_aws(e.query()).credentials->access_key, "AKENV");
   EXPECT_EQ(resolve_aws(e.query("ops")).credentials->access_key, "AKO");
 }

@@ -22,9 +22,9 @@ namespace orch {
 namespace {
 
 using orch::testing::ProcessOptions;
+using orch::testing::read_text;
 using orch::testing::run_orch_process;
 using orch::testing::TempDir;
-using orch::testing::read_text;
 using orch::testing::write_text;
 
 // A child process (fake_ec2 or orch) with stdout/stderr to files; killed when destroyed.
@@ -71,7 +71,8 @@ class FakeEc2Process {
     child_ = std::make_unique<Child>(argv, out_);
     for (int i = 0; i < 200 && url_.empty(); ++i) {
       std::string text = read_text(out_);
-      if (auto p = text.find("listening on "); p != std::string::npos && text.find('\n', p) != std::string::npos)
+      if (auto p = text.find("listening on ");
+          p != std::string::npos && text.find('\n', p) != std::string::npos)
         url_ = text.substr(p + 13, text.find('\n', p) - p - 13);
       else
         std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -163,7 +164,8 @@ TEST(Ec2E2E, KillDuringCreateOf50ThenRerunLeavesExactly50) {
   Stack s("fifty");
   s.write(provider_block(fake.url()) + instances_block(50));
   {
-    Child apply({ORCH_BINARY, "apply", "-auto-approve"}, s.root.file("first.log"), s.dir, aws_env());
+    Child apply({ORCH_BINARY, "apply", "-auto-approve"}, s.root.file("first.log"), s.dir,
+                aws_env());
     for (int i = 0; i < 400 && fake.instances("fifty").size() < 25; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     apply.kill(SIGKILL);
@@ -218,7 +220,8 @@ TEST(Ec2E2E, TypeChangeIsInPlaceImageChangeReplaces) {
   auto p = s.run({"plan"});
   EXPECT_NE(p.out.find("will be updated in-place"), std::string::npos) << p.out;
   EXPECT_NE(p.out.find("# note: instance_type \"t3.micro\" -> \"t3.large\": stop, modify, start"),
-            std::string::npos) << p.out;
+            std::string::npos)
+      << p.out;
   ASSERT_EQ(s.run({"apply", "-auto-approve"}).exit_code, 0);
   auto live = fake.instances("gamma");
   ASSERT_EQ(live.size(), 1u);

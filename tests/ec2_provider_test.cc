@@ -73,14 +73,17 @@ class Ec2ProviderTest : public ::testing::Test {
 
   ReadResult read(std::vector<ReadItem> items) {
     ReadResult out;
-    provider->read_many("ec2_instance", std::move(items), [&](ReadResult r) { out = std::move(r); });
+    provider->read_many("ec2_instance", std::move(items),
+                        [&](ReadResult r) { out = std::move(r); });
     clock.run();
     return out;
   }
 
   static std::string str(const ObjectState& o, const std::string& k) {
     auto it = o.attributes.find(k);
-    return it == o.attributes.end() || it->second.kind() != ValueKind::String ? "" : it->second.as_string();
+    return it == o.attributes.end() || it->second.kind() != ValueKind::String
+               ? ""
+               : it->second.as_string();
   }
 
   RealClock clock;
@@ -90,11 +93,13 @@ class Ec2ProviderTest : public ::testing::Test {
 
 TEST_F(Ec2ProviderTest, CreateIsIdempotentPerTokenAndTagsOwnership) {
   start();
-  ApplyResult a = apply(ChangeAction::Create, "ec2_instance.web[0]", instance_config(), {}, "L/web#3");
+  ApplyResult a =
+      apply(ChangeAction::Create, "ec2_instance.web[0]", instance_config(), {}, "L/web#3");
   ASSERT_FALSE(a.error) << a.error->summary;
   EXPECT_EQ(str(*a.object, "state"), "running");
   EXPECT_FALSE(str(*a.object, "private_ip").empty());
-  ApplyResult again = apply(ChangeAction::Create, "ec2_instance.web[0]", instance_config(), {}, "L/web#3");
+  ApplyResult again =
+      apply(ChangeAction::Create, "ec2_instance.web[0]", instance_config(), {}, "L/web#3");
   ASSERT_FALSE(again.error);
   EXPECT_EQ(again.object->id, a.object->id);
   EXPECT_EQ(server->ec2().stats().run_instances_created, 1);
@@ -105,14 +110,17 @@ TEST_F(Ec2ProviderTest, CreateIsIdempotentPerTokenAndTagsOwnership) {
   EXPECT_EQ(views[0].client_token, ec2::client_token("L/web#3"));
   EXPECT_LE(views[0].client_token.size(), 64u);
   // A new generation is a new instance.
-  ApplyResult next = apply(ChangeAction::Create, "ec2_instance.web[0]", instance_config(), {}, "L/web#4");
+  ApplyResult next =
+      apply(ChangeAction::Create, "ec2_instance.web[0]", instance_config(), {}, "L/web#4");
   EXPECT_NE(next.object->id, a.object->id);
 }
 
 TEST_F(Ec2ProviderTest, ParameterMismatchKeepsTheInstanceAnEarlierAttemptCreated) {
   start();
-  ApplyResult a = apply(ChangeAction::Create, "ec2_instance.a", instance_config("t3.micro"), {}, "T");
-  ApplyResult b = apply(ChangeAction::Create, "ec2_instance.a", instance_config("t3.large"), {}, "T");
+  ApplyResult a =
+      apply(ChangeAction::Create, "ec2_instance.a", instance_config("t3.micro"), {}, "T");
+  ApplyResult b =
+      apply(ChangeAction::Create, "ec2_instance.a", instance_config("t3.large"), {}, "T");
   ASSERT_FALSE(b.error) << b.error->summary;
   EXPECT_EQ(b.object->id, a.object->id);
   EXPECT_EQ(str(*b.object, "instance_type"), "t3.micro");  // the next plan shows the difference
@@ -130,7 +138,8 @@ TEST_F(Ec2ProviderTest, RefreshIsOnePagedScanPlusLookupsForWhatItMissed) {
   EXPECT_EQ(r.objects.size(), 2500u);
   EXPECT_EQ(r.requests, 3);  // 1000 per page
   // An id the scan does not see is looked up by id (one more call), and absent means gone.
-  items.push_back({"ec2_instance.gone", "i-0000000000badbad",
+  items.push_back({"ec2_instance.gone",
+                   "i-0000000000badbad",
                    {{"launch_time", Value::string("2020-01-01T00:00:00.000Z")}}});
   ReadResult r2 = read(items);
   EXPECT_EQ(r2.objects.size(), 2500u);
@@ -146,13 +155,16 @@ TEST_F(Ec2ProviderTest, AJustCreatedInstanceNotYetVisibleIsNotGone) {
   ASSERT_FALSE(a.error) << a.error->summary;  // the waiter polled through the invisible window
   // Another, created outside the provider's waiter, read at once.
   ec2::ApiResult run;
-  provider->client()->call("RunInstances",
-                           {{"ImageId", "ami-1"}, {"InstanceType", "t3.micro"}, {"MinCount", "1"},
-                            {"MaxCount", "1"}},
-                           [&](ec2::ApiResult r) { run = std::move(r); });
+  provider->client()->call(
+      "RunInstances",
+      {{"ImageId", "ami-1"}, {"InstanceType", "t3.micro"}, {"MinCount", "1"}, {"MaxCount", "1"}},
+      [&](ec2::ApiResult r) { run = std::move(r); });
   clock.run();
   std::string id = ec2::parse_instances(run.root()).at(0).id;
-  ReadResult r = read({{"ec2_instance.other", id, {{"launch_time", Value::string(ec2::parse_instances(run.root())[0].launch_time)}}}});
+  ReadResult r =
+      read({{"ec2_instance.other",
+             id,
+             {{"launch_time", Value::string(ec2::parse_instances(run.root())[0].launch_time)}}}});
   ASSERT_FALSE(r.error);
   EXPECT_EQ(r.objects.count("ec2_instance.other"), 1u);
 }
@@ -164,7 +176,8 @@ TEST_F(Ec2ProviderTest, UnclaimedInstancesOfTheStackAreOfferedForAdoption) {
   auto views = server->ec2().instances();
   std::string claimed;
   for (auto& v : views)
-    if (v.tags["orch:stack"] == "teststack" && v.tags["orch:address"] == "ec2_instance.n[0]") claimed = v.id;
+    if (v.tags["orch:stack"] == "teststack" && v.tags["orch:address"] == "ec2_instance.n[0]")
+      claimed = v.id;
   read({{"ec2_instance.n[0]", claimed, {}}});
   OwnedResult owned;
   provider->list_owned("ec2_instance", [&](OwnedResult r) { owned = std::move(r); });
@@ -181,7 +194,8 @@ TEST_F(Ec2ProviderTest, TypeChangeStopsModifiesAndStartsInPlace) {
   start();
   ApplyResult a = apply(ChangeAction::Create, "ec2_instance.w", instance_config("t3.micro"));
   ASSERT_FALSE(a.error);
-  PlanResponse plan = provider->plan({"ec2_instance", "ec2_instance.w", a.object, instance_config("t3.large")});
+  PlanResponse plan =
+      provider->plan({"ec2_instance", "ec2_instance.w", a.object, instance_config("t3.large")});
   EXPECT_TRUE(plan.force_new_paths.empty());
   ASSERT_EQ(plan.notes.size(), 1u);
   EXPECT_NE(plan.notes[0].find("stop, modify, start"), std::string::npos);
@@ -211,7 +225,8 @@ TEST_F(Ec2ProviderTest, ForceNewAttributesReplace) {
   EXPECT_TRUE(plan.planned.at("id").is_unknown());
   ValueMap tagged = instance_config();
   tagged["tags"] = Value::object({{"orch:stack", Value::string("x")}});
-  EXPECT_TRUE(provider->plan({"ec2_instance", "ec2_instance.w", std::nullopt, tagged}).diagnostics.has_errors());
+  EXPECT_TRUE(provider->plan({"ec2_instance", "ec2_instance.w", std::nullopt, tagged})
+                  .diagnostics.has_errors());
 }
 
 TEST_F(Ec2ProviderTest, DeleteWaitsForTerminatedAndToleratesGone) {
@@ -263,17 +278,21 @@ TEST_F(Ec2ProviderTest, SecurityGroupRulesChangeInPlace) {
   auto rule = [](int port, std::vector<std::string> cidrs) {
     ValueList c;
     for (auto& s : cidrs) c.push_back(Value::string(s));
-    return Value::object({{"protocol", Value::string("tcp")}, {"from_port", Value::number(int64_t{port})},
-                          {"to_port", Value::number(int64_t{port})}, {"cidr_blocks", Value::tuple(c)}});
+    return Value::object({{"protocol", Value::string("tcp")},
+                          {"from_port", Value::number(int64_t{port})},
+                          {"to_port", Value::number(int64_t{port})},
+                          {"cidr_blocks", Value::tuple(c)}});
   };
   ValueMap cfg{{"name", Value::string("web")},
                {"ingress", Value::list({rule(22, {"10.0.0.0/8"}), rule(443, {"0.0.0.0/0"})})},
-               {"egress", Value::list({Value::object({{"protocol", Value::string("all")},
-                                                       {"cidr_blocks", Value::tuple({Value::string("0.0.0.0/0")})}})})}};
+               {"egress", Value::list({Value::object(
+                              {{"protocol", Value::string("all")},
+                               {"cidr_blocks", Value::tuple({Value::string("0.0.0.0/0")})}})})}};
   auto run = [&](ChangeAction action, ValueMap c, std::optional<ObjectState> prior) {
     PlanResponse p = provider->plan({"ec2_security_group", "ec2_security_group.web", prior, c});
     EXPECT_FALSE(p.diagnostics.has_errors());
-    ApplyRequest req{"ec2_security_group", "ec2_security_group.web", action, prior, p.planned, "sg", {}};
+    ApplyRequest req{
+        "ec2_security_group", "ec2_security_group.web", action, prior, p.planned, "sg", {}};
     ApplyResult out;
     provider->apply(req, [&](ApplyResult r) { out = std::move(r); });
     clock.run();
@@ -293,8 +312,8 @@ TEST_F(Ec2ProviderTest, SecurityGroupRulesChangeInPlace) {
   EXPECT_TRUE(updated.object->attributes.at("ingress").equals(p2.planned.at("ingress")));
   EXPECT_EQ(updated.object->attributes.at("egress").length(), 0u);
   auto stats = server->ec2().stats();
-  EXPECT_EQ(stats.calls["RevokeSecurityGroupIngress"], 1);   // 443
-  EXPECT_EQ(stats.calls["RevokeSecurityGroupEgress"], 1);    // allow-all
+  EXPECT_EQ(stats.calls["RevokeSecurityGroupIngress"], 1);     // 443
+  EXPECT_EQ(stats.calls["RevokeSecurityGroupEgress"], 1);      // allow-all
   EXPECT_EQ(stats.calls["AuthorizeSecurityGroupIngress"], 3);  // 22, 443, then 192.168/16
 }
 

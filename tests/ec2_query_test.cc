@@ -44,7 +44,8 @@ TEST(Ec2Query, ParsesErrorDocuments) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code, "InvalidInstanceID.NotFound");
   EXPECT_EQ(e->request_id, "req-1");
-  EXPECT_EQ(e->describe(), "InvalidInstanceID.NotFound: The instance ID 'i-1' does not exist (request req-1)");
+  EXPECT_EQ(e->describe(),
+            "InvalidInstanceID.NotFound: The instance ID 'i-1' does not exist (request req-1)");
   EXPECT_FALSE(parse_error_xml("<html>502 Bad Gateway</html>"));
   EXPECT_TRUE(retryable_code("RequestLimitExceeded"));
   EXPECT_FALSE(retryable_code("InvalidAMIID.NotFound"));
@@ -57,7 +58,8 @@ TEST(Ec2Query, SignedByLibcurlAndAnswered) {
   ApiResult r = call_once(q, clock, "DescribeInstances", {});
   ASSERT_FALSE(r.error) << r.error->describe();
   EXPECT_STREQ(r.root().name(), "DescribeInstancesResponse");
-  EXPECT_EQ(std::string(r.root().attribute("xmlns").value()), "http://ec2.amazonaws.com/doc/2016-11-15/");
+  EXPECT_EQ(std::string(r.root().attribute("xmlns").value()),
+            "http://ec2.amazonaws.com/doc/2016-11-15/");
   EXPECT_EQ(server.ec2().stats().auth_failures, 0);
 }
 
@@ -84,8 +86,9 @@ TEST(Ec2Query, ApiErrorsAreNotRetried) {
   EXPECT_EQ(r.attempts, 1);
 
   QueryClient q(&clock, config_for(server));
-  ApiResult bad = call_once(q, clock, "RunInstances",
-                            {{"ImageId", "nope"}, {"InstanceType", "t3.micro"}, {"MinCount", "1"}, {"MaxCount", "1"}});
+  ApiResult bad = call_once(
+      q, clock, "RunInstances",
+      {{"ImageId", "nope"}, {"InstanceType", "t3.micro"}, {"MinCount", "1"}, {"MaxCount", "1"}});
   ASSERT_TRUE(bad.error);
   EXPECT_EQ(bad.error->code, "InvalidAMIID.Malformed");
   EXPECT_FALSE(bad.error->retryable);

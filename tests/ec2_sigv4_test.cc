@@ -50,9 +50,9 @@ std::string amz_now(std::chrono::seconds offset = std::chrono::seconds(0)) {
 }
 
 // A request signed by this test's own signer, sent with the blocking client (no libcurl signing).
-http::Response send_signed(const std::string& url, const std::string& key, const std::string& secret,
-                           const std::string& date, const std::string& token = "",
-                           const std::string& tamper_body = "") {
+http::Response send_signed(const std::string& url, const std::string& key,
+                           const std::string& secret, const std::string& date,
+                           const std::string& token = "", const std::string& tamper_body = "") {
   SigV4Input in;
   in.method = "POST";
   in.path = "/";
@@ -93,12 +93,14 @@ TEST(Ec2SigV4, FakeAcceptsGoodSignaturesAndRejectsBadOnes) {
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(code_of(unknown), "AuthFailure");
 
-  http::Response expired = send_signed(url, "AKGOOD", "secret-good", amz_now(-std::chrono::minutes(20)));
+  http::Response expired =
+      send_signed(url, "AKGOOD", "secret-good", amz_now(-std::chrono::minutes(20)));
   EXPECT_EQ(code_of(expired), "RequestExpired");
 
   EXPECT_EQ(send_signed(url, "AKTOKEN", "secret-tok", amz_now(), "session-1").status, 200);
   EXPECT_EQ(code_of(send_signed(url, "AKTOKEN", "secret-tok", amz_now())), "AuthFailure");
-  EXPECT_EQ(code_of(send_signed(url, "AKTOKEN", "secret-tok", amz_now(), "session-2")), "AuthFailure");
+  EXPECT_EQ(code_of(send_signed(url, "AKTOKEN", "secret-tok", amz_now(), "session-2")),
+            "AuthFailure");
 
   http::Request unsigned_req;
   unsigned_req.method = "POST";

@@ -32,8 +32,8 @@ IniFile parse_ini(std::string_view text) {
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view raw = text.substr(pos, nl == std::string_view::npos ? text.size() - pos
-                                                                        : nl - pos);
+    std::string_view raw =
+        text.substr(pos, nl == std::string_view::npos ? text.size() - pos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
     if (raw.empty()) continue;
     bool indented = raw.front() == ' ' || raw.front() == '\t';
@@ -95,7 +95,8 @@ ResolvedAws resolve_aws(const CredentialQuery& q) {
     r.credentials = Credentials{env_key, env_secret, env("AWS_SESSION_TOKEN"), "environment"};
     return r;
   }
-  for (const auto& [sec, path] : {std::pair{cred_sec, cred_path}, std::pair{conf_sec, config_path}}) {
+  for (const auto& [sec, path] :
+       {std::pair{cred_sec, cred_path}, std::pair{conf_sec, config_path}}) {
     std::string key = get(sec, "aws_access_key_id"), secret = get(sec, "aws_secret_access_key");
     if (key.empty() && secret.empty()) continue;
     if (key.empty() || secret.empty()) {

@@ -24,29 +24,33 @@ struct Paging {
   int max_results;
   std::function<void(const pugi::xml_node&)> on_page;
   std::function<void(std::optional<ApiError>)> done;
+  bool urgent = false;
 };
 
 void next_page(std::shared_ptr<Paging> p, std::string token) {
   Params params = p->params;
   if (p->max_results > 0) params.emplace_back("MaxResults", std::to_string(p->max_results));
   if (!token.empty()) params.emplace_back("NextToken", token);
-  p->client->call(p->action, std::move(params), [p](ApiResult r) {
-    if (r.error) return p->done(r.error);
-    pugi::xml_node root = r.root();
-    p->on_page(root);
-    std::string next = root.child_value("nextToken");
-    if (next.empty()) return p->done(std::nullopt);
-    next_page(p, next);
-  });
+  p->client->call(
+      p->action, std::move(params),
+      [p](ApiResult r) {
+        if (r.error) return p->done(r.error);
+        pugi::xml_node root = r.root();
+        p->on_page(root);
+        std::string next = root.child_value("nextToken");
+        if (next.empty()) return p->done(std::nullopt);
+        next_page(p, next);
+      },
+      p->urgent);
 }
 
 }  // namespace
 
 void describe_all(QueryClient& client, const std::string& action, Params params, int max_results,
                   std::function<void(const pugi::xml_node&)> on_page,
-                  std::function<void(std::optional<ApiError>)> done) {
-  auto p = std::make_shared<Paging>(
-      Paging{&client, action, std::move(params), max_results, std::move(on_page), std::move(done)});
+                  std::function<void(std::optional<ApiError>)> done, bool urgent) {
+  auto p = std::make_shared<Paging>(Paging{&client, action, std::move(params), max_results,
+                                           std::move(on_page), std::move(done), urgent});
   next_page(std::move(p), "");
 }
 

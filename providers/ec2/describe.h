@@ -19,7 +19,7 @@ void add_filter(Params& params, const std::string& name, const std::vector<std::
 // or nullopt after the last page.
 void describe_all(QueryClient& client, const std::string& action, Params params, int max_results,
                   std::function<void(const pugi::xml_node&)> on_page,
-                  std::function<void(std::optional<ApiError>)> done);
+                  std::function<void(std::optional<ApiError>)> done, bool urgent = false);
 
 // Splits `ids` into chunks of at most `n` (filter value lists have limits).
 std::vector<std::vector<std::string>> chunks(const std::vector<std::string>& ids, size_t n);

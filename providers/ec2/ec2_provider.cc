@@ -17,8 +17,8 @@ namespace ec2 {
 
 std::string client_token(const std::string& idempotency_token) {
   unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(idempotency_token.data()),
-         idempotency_token.size(), md);
+  SHA256(reinterpret_cast<const unsigned char*>(idempotency_token.data()), idempotency_token.size(),
+         md);
   std::string hex;
   for (int i = 0; i < 24; ++i) hex += fmt::format("{:02x}", md[i]);
   return "orch-" + hex;
@@ -92,10 +92,12 @@ ProviderError Ec2Provider::api_error(const std::string& address, const std::stri
     pe.detail = "The endpoint " + client_config_.endpoint + " rejected the credentials from " +
                 client_config_.credentials.source + ".";
   else if (e.code == "RequestExpired")
-    pe.detail = "The request's date is too far from the endpoint's clock: check this machine's time.";
+    pe.detail =
+        "The request's date is too far from the endpoint's clock: check this machine's time.";
   else if (e.code == "RequestLimitExceeded")
-    pe.detail = "EC2 kept throttling after retries; lower max_requests_per_second in the "
-                "provider \"ec2\" block.";
+    pe.detail =
+        "EC2 kept throttling after retries; lower max_requests_per_second in the "
+        "provider \"ec2\" block.";
   else if (e.code == "UnauthorizedOperation")
     pe.detail = "The credentials lack the IAM permission for this call.";
   pe.retryable = e.retryable;
@@ -116,7 +118,8 @@ void Ec2Provider::configure(const ValueMap& config, const ProviderContext& ctx,
   if (region.empty()) {
     diags.error(Range{}, "The ec2 provider has no region",
                 "Set region in the provider \"ec2\" block, or AWS_REGION, or a region in the "
-                "profile \"" + aws.profile + "\" of ~/.aws/config.");
+                "profile \"" +
+                    aws.profile + "\" of ~/.aws/config.");
     return;
   }
   if (endpoint.empty()) endpoint = "https://ec2." + region + ".amazonaws.com";
@@ -152,8 +155,9 @@ void Ec2Provider::configure(const ValueMap& config, const ProviderContext& ctx,
     if (text.empty()) return;
     auto d = ec2::parse_duration_text(text);
     if (!d || d->count() <= 0)
-      diags.error(Range{}, fmt::format("Invalid ec2 provider \"{}\"", name),
-                  fmt::format("\"{}\" is not a positive duration such as \"5s\" or \"15m\".", text));
+      diags.error(
+          Range{}, fmt::format("Invalid ec2 provider \"{}\"", name),
+          fmt::format("\"{}\" is not a positive duration such as \"5s\" or \"15m\".", text));
     else
       out = *d;
   };
@@ -197,8 +201,10 @@ void Ec2Provider::list_owned(const std::string& type, std::function<void(OwnedRe
     if (guard.expired()) return;
     OwnedResult r;
     r.requests = static_cast<int>(client_->requests() - before);
-    if (res.error) r.error = res.error;
-    else r.objects = owned_[type];
+    if (res.error)
+      r.error = res.error;
+    else
+      r.objects = owned_[type];
     done(std::move(r));
   });
 }
@@ -247,8 +253,8 @@ PlanResponse Ec2Provider::plan_instance(const PlanRequest& req) {
   if (planned.count("tags")) planned["tags"] = ec2::as_string_map(planned["tags"]);
   if (planned.count("security_group_ids"))
     planned["security_group_ids"] = ec2::as_string_set(planned["security_group_ids"]);
-  if (const Value* tags = find(planned, "tags"); tags && tags->is_wholly_known() &&
-                                                 tags->unmarked().is_mapping())
+  if (const Value* tags = find(planned, "tags");
+      tags && tags->is_wholly_known() && tags->unmarked().is_mapping())
     for (const auto& [k, v] : tags->unmarked().attributes())
       if (k.rfind(ec2::kTagPrefix, 0) == 0)
         invalid(fmt::format("tag \"{}\" is reserved", k),
@@ -290,8 +296,9 @@ PlanResponse Ec2Provider::plan_instance(const PlanRequest& req) {
       }
       if (!same(find(planned, "user_data"), find(*prior, "user_data")))
         what += std::string(what.empty() ? "" : " and ") + "user_data";
-      resp.notes.push_back(what + ": stop, modify, start (the instance keeps its id and disks; "
-                                  "its public IP may change)");
+      resp.notes.push_back(what +
+                           ": stop, modify, start (the instance keeps its id and disks; "
+                           "its public IP may change)");
     }
   }
   auto keep_or_unknown = [&](const std::string& name, Type t, bool keep) {
@@ -322,8 +329,8 @@ void Ec2Provider::apply(const ApplyRequest& req, std::function<void(ApplyResult)
   if (req.type == "ec2_security_group") return apply_group(req, std::move(done));
   if (req.type != "ec2_instance")
     return done({std::nullopt,
-                 ProviderError{"the ec2 provider has no resource type \"" + req.type + "\"", "",
-                               false, {}}});
+                 ProviderError{
+                     "the ec2 provider has no resource type \"" + req.type + "\"", "", false, {}}});
   switch (req.action) {
     case ChangeAction::Create:
       return create_instance(req, std::move(done));

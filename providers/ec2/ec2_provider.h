@@ -58,8 +58,8 @@ class Ec2Provider final : public Provider {
   using Owned = std::map<std::string, ObjectState>;
   // Instances: refresh, adoption and the operations (instance_ops.cc).
   void read_instances(std::vector<ReadItem> items, std::function<void(ReadResult)> done);
-  void scan_instances(std::function<void(std::vector<ec2::Instance>, std::optional<ec2::ApiError>)>
-                          done);
+  void scan_instances(
+      std::function<void(std::vector<ec2::Instance>, std::optional<ec2::ApiError>)> done);
   void create_instance(const ApplyRequest& req, std::function<void(ApplyResult)> done);
   void update_instance(const ApplyRequest& req, std::function<void(ApplyResult)> done);
   void delete_instance(const ApplyRequest& req, std::function<void(ApplyResult)> done);

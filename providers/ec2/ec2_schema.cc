@@ -48,7 +48,8 @@ Schema rule_schema(const char* direction) {
   r.description = std::string("One ") + direction +
                   " rule: a protocol, a port range and the IPv4 CIDR blocks it applies to.";
   r.attributes = {
-      required("protocol", str, "\"tcp\", \"udp\", \"icmp\" or \"-1\" (also \"all\": every protocol)."),
+      required("protocol", str,
+               "\"tcp\", \"udp\", \"icmp\" or \"-1\" (also \"all\": every protocol)."),
       optional("from_port", Type::number(), Value::number(int64_t{0}),
                "First port (ICMP type); ignored for protocol -1."),
       optional("to_port", Type::number(), Value::number(int64_t{0}),

@@ -14,12 +14,12 @@
 
 namespace orch {
 
+using ec2::add_filter;
 using ec2::ApiError;
 using ec2::ApiResult;
+using ec2::describe_all;
 using ec2::Instance;
 using ec2::Params;
-using ec2::add_filter;
-using ec2::describe_all;
 
 namespace {
 
@@ -138,35 +138,36 @@ void Ec2Provider::read_instances(std::vector<ReadItem> items,
             },
             std::move(next));
       });
-    ec2::run_sequence(std::move(steps), [this, guard, st, finish, lookup,
-                                         found](std::optional<ApiError> e) {
-      if (guard.expired()) return;
-      if (e) {
-        st->result.error = api_error("refresh of ec2_instance", "DescribeInstances", *e);
-        return finish();
-      }
-      std::vector<ReadItem> again;
-      for (auto& item : st->missing) {
-        auto it = found->find(item.id);
-        if (it != found->end()) {
-          if (!it->second.gone())
-            st->result.objects[item.address] =
-                ObjectState{item.id, ec2::instance_attributes(it->second)};
-          continue;
-        }
-        auto launched = str_attr(item.attributes, "launch_time");
-        auto age = launched ? age_seconds(*launched) : std::nullopt;
-        if (age && *age < visibility_timeout_.count() / 1000 && st->attempt < 5)
-          again.push_back(std::move(item));
-      }
-      st->missing = std::move(again);
-      if (st->missing.empty()) return finish();
-      // Eventual consistency: not visible yet is not gone. Look again after a pause.
-      Duration pause = std::chrono::milliseconds(500) * (1 << st->attempt++);
-      log("", fmt::format("{} recently launched instance(s) not visible yet; looking again in {} ms",
-                          st->missing.size(), pause.count()));
-      ctx_.clock->schedule(pause, [lookup] { (*lookup)(); });
-    });
+    ec2::run_sequence(
+        std::move(steps), [this, guard, st, finish, lookup, found](std::optional<ApiError> e) {
+          if (guard.expired()) return;
+          if (e) {
+            st->result.error = api_error("refresh of ec2_instance", "DescribeInstances", *e);
+            return finish();
+          }
+          std::vector<ReadItem> again;
+          for (auto& item : st->missing) {
+            auto it = found->find(item.id);
+            if (it != found->end()) {
+              if (!it->second.gone())
+                st->result.objects[item.address] =
+                    ObjectState{item.id, ec2::instance_attributes(it->second)};
+              continue;
+            }
+            auto launched = str_attr(item.attributes, "launch_time");
+            auto age = launched ? age_seconds(*launched) : std::nullopt;
+            if (age && *age < visibility_timeout_.count() / 1000 && st->attempt < 5)
+              again.push_back(std::move(item));
+          }
+          st->missing = std::move(again);
+          if (st->missing.empty()) return finish();
+          // Eventual consistency: not visible yet is not gone. Look again after a pause.
+          Duration pause = std::chrono::milliseconds(500) * (1 << st->attempt++);
+          log("", fmt::format(
+                      "{} recently launched instance(s) not visible yet; looking again in {} ms",
+                      st->missing.size(), pause.count()));
+          ctx_.clock->schedule(pause, [lookup] { (*lookup)(); });
+        });
   };
 
   scan_instances([this, guard, st, items = std::move(items), lookup, finish](
@@ -230,9 +231,14 @@ void Ec2Provider::create_instance(const ApplyRequest& req, std::function<void(Ap
   auto type = str_attr(a, "instance_type");
   if (!image || !type)
     return done({std::nullopt, ProviderError{req.address + ": image_id and instance_type must be "
-                                             "known strings at apply time",
-                                             "", false, {}}});
-  Params p = {{"ImageId", *image}, {"InstanceType", *type}, {"MinCount", "1"}, {"MaxCount", "1"},
+                                                           "known strings at apply time",
+                                             "",
+                                             false,
+                                             {}}});
+  Params p = {{"ImageId", *image},
+              {"InstanceType", *type},
+              {"MinCount", "1"},
+              {"MaxCount", "1"},
               {"ClientToken", ec2::client_token(req.idempotency_token)}};
   if (auto v = str_attr(a, "subnet_id")) p.emplace_back("SubnetId", *v);
   auto groups = string_list(a, "security_group_ids");
@@ -246,7 +252,8 @@ void Ec2Provider::create_instance(const ApplyRequest& req, std::function<void(Ap
   }
   if (auto v = str_attr(a, "iam_instance_profile")) p.emplace_back("IamInstanceProfile.Name", *v);
   std::optional<int64_t> root_size;
-  if (const Value* v = find(a, "root_volume_size"); v && v->unmarked().kind() == ValueKind::Number) {
+  if (const Value* v = find(a, "root_volume_size");
+      v && v->unmarked().kind() == ValueKind::Number) {
     root_size = v->unmarked().as_number().i;
     tags[ec2::kRootVolumeTag] = std::to_string(*root_size);
   }
@@ -266,19 +273,22 @@ void Ec2Provider::create_instance(const ApplyRequest& req, std::function<void(Ap
     p.emplace_back("BlockDeviceMapping.1.Ebs.VolumeSize", std::to_string(size));
     launch(req, std::move(p), std::move(done));
   };
-  if (auto it = root_devices_.find(*image); it != root_devices_.end()) return with_device(it->second);
+  if (auto it = root_devices_.find(*image); it != root_devices_.end())
+    return with_device(it->second);
   std::weak_ptr<char> guard = alive_;
   client_->call("DescribeImages", {{"ImageId.1", *image}},
                 [this, guard, req, image = *image, with_device, done](ApiResult r) mutable {
                   if (guard.expired()) return;
-                  if (r.error) return done({std::nullopt, api_error(req.address, "DescribeImages", *r.error)});
+                  if (r.error)
+                    return done({std::nullopt, api_error(req.address, "DescribeImages", *r.error)});
                   std::string dev =
                       r.root().child("imagesSet").child("item").child_value("rootDeviceName");
                   if (dev.empty())
-                    return done({std::nullopt,
-                                 ProviderError{req.address + ": image " + image +
-                                                   " was not found (DescribeImages)",
-                                               "Check image_id and the region.", false, {}}});
+                    return done({std::nullopt, ProviderError{req.address + ": image " + image +
+                                                                 " was not found (DescribeImages)",
+                                                             "Check image_id and the region.",
+                                                             false,
+                                                             {}}});
                   root_devices_[image] = dev;
                   with_device(dev);
                 });
@@ -318,8 +328,9 @@ void Ec2Provider::launch(const ApplyRequest& req, Params params,
     if (r.error) return done({std::nullopt, api_error(req.address, "RunInstances", *r.error)});
     auto instances = ec2::parse_instances(r.root());
     if (instances.empty())
-      return done({std::nullopt, ProviderError{req.address + ": RunInstances returned no instance",
-                                               "", false, {}}});
+      return done(
+          {std::nullopt,
+           ProviderError{req.address + ": RunInstances returned no instance", "", false, {}}});
     finish_running(req, instances.front().id, {}, done);
   });
 }
@@ -329,10 +340,13 @@ void Ec2Provider::finish_running(const ApplyRequest& req, const std::string& id,
   waiter_->wait(id, {"running"}, [req, id, done](ec2::WaitResult w) {
     if (!w.error.empty() || !w.instance)
       return done({std::nullopt,
-                   ProviderError{req.address + ": " + (w.error.empty() ? "instance " + id + " vanished" : w.error),
+                   ProviderError{req.address + ": " +
+                                     (w.error.empty() ? "instance " + id + " vanished" : w.error),
                                  "The instance was created; if it still exists it is adopted by "
-                                 "the next plan (it carries orch:address = " + req.address + ").",
-                                 false, {}}});
+                                 "the next plan (it carries orch:address = " +
+                                     req.address + ").",
+                                 false,
+                                 {}}});
     done({ObjectState{id, ec2::instance_attributes(*w.instance)}, std::nullopt});
   });
 }
@@ -341,24 +355,24 @@ void Ec2Provider::delete_instance(const ApplyRequest& req, std::function<void(Ap
   std::string id = req.prior ? req.prior->id : "";
   if (id.empty()) return done({});
   std::weak_ptr<char> guard = alive_;
-  client_->call("TerminateInstances", {{"InstanceId.1", id}},
-                [this, guard, req, id, done](ApiResult r) {
-                  if (guard.expired()) return;
-                  if (r.error && r.error->code == "InvalidInstanceID.NotFound") return done({});
-                  if (r.error)
-                    return done({std::nullopt, api_error(req.address, "TerminateInstances", *r.error)});
-                  waiter_->wait(id, {"terminated"}, [req, done](ec2::WaitResult w) {
-                    if (!w.error.empty())
-                      return done({std::nullopt, ProviderError{req.address + ": " + w.error, "",
-                                                               false, {}}});
-                    done({});
-                  });
-                });
+  client_->call(
+      "TerminateInstances", {{"InstanceId.1", id}}, [this, guard, req, id, done](ApiResult r) {
+        if (guard.expired()) return;
+        if (r.error && r.error->code == "InvalidInstanceID.NotFound") return done({});
+        if (r.error)
+          return done({std::nullopt, api_error(req.address, "TerminateInstances", *r.error)});
+        waiter_->wait(id, {"terminated"}, [req, done](ec2::WaitResult w) {
+          if (!w.error.empty())
+            return done({std::nullopt, ProviderError{req.address + ": " + w.error, "", false, {}}});
+          done({});
+        });
+      });
 }
 
 void Ec2Provider::update_instance(const ApplyRequest& req, std::function<void(ApplyResult)> done) {
   if (!req.prior || req.prior->id.empty())
-    return done({std::nullopt, ProviderError{req.address + ": no instance to update", "", false, {}}});
+    return done(
+        {std::nullopt, ProviderError{req.address + ": no instance to update", "", false, {}}});
   const std::string id = req.prior->id;
   const ValueMap& was = req.prior->attributes;
   const ValueMap& now = req.planned;
@@ -400,7 +414,8 @@ void Ec2Provider::update_instance(const ApplyRequest& req, std::function<void(Ap
   if (nd > 0) steps.push_back(call("DeleteTags", del));
 
   // Security groups (in place for VPC instances).
-  auto old_groups = string_list(was, "security_group_ids"), new_groups = string_list(now, "security_group_ids");
+  auto old_groups = string_list(was, "security_group_ids"),
+       new_groups = string_list(now, "security_group_ids");
   if (find(now, "security_group_ids") && new_groups != old_groups && !new_groups.empty()) {
     Params p{{"InstanceId", id}};
     for (size_t i = 0; i < new_groups.size(); ++i)
@@ -412,12 +427,14 @@ void Ec2Provider::update_instance(const ApplyRequest& req, std::function<void(Ap
   auto old_type = str_attr(was, "instance_type"), new_type = str_attr(now, "instance_type");
   auto new_ud = str_attr(now, "user_data");
   bool type_changes = new_type && old_type != new_type;
-  bool ud_changes = new_ud && new_ud->rfind("sha256:", 0) != 0 && str_attr(was, "user_data") != ("sha256:" + sha256_hex(*new_ud));
+  bool ud_changes = new_ud && new_ud->rfind("sha256:", 0) != 0 &&
+                    str_attr(was, "user_data") != ("sha256:" + sha256_hex(*new_ud));
   if (type_changes || ud_changes) {
     steps.push_back(call("StopInstances", {{"InstanceId.1", id}}));
     steps.push_back(wait_for("stopped"));
     if (type_changes)
-      steps.push_back(call("ModifyInstanceAttribute", {{"InstanceId", id}, {"InstanceType.Value", *new_type}}));
+      steps.push_back(
+          call("ModifyInstanceAttribute", {{"InstanceId", id}, {"InstanceType.Value", *new_type}}));
     if (ud_changes) {
       steps.push_back(call("ModifyInstanceAttribute",
                            {{"InstanceId", id}, {"UserData.Value", ec2::base64(*new_ud)}}));
@@ -444,8 +461,11 @@ void Ec2Provider::update_instance(const ApplyRequest& req, std::function<void(Ap
     if (guard.expired()) return;
     if (e) {
       if (e->code == "InvalidInstanceID.NotFound")
-        return done({std::nullopt, ProviderError{req.address + ": instance " + id + " no longer exists",
-                                                 "Run plan again: it will be created anew.", false, {}}});
+        return done(
+            {std::nullopt, ProviderError{req.address + ": instance " + id + " no longer exists",
+                                         "Run plan again: it will be created anew.",
+                                         false,
+                                         {}}});
       return done({std::nullopt, api_error(req.address, "updating " + id, *e)});
     }
     // The instance as it is now.
@@ -463,7 +483,9 @@ void Ec2Provider::update_instance(const ApplyRequest& req, std::function<void(Ap
           if (!*found)
             return done({std::nullopt, ProviderError{req.address + ": instance " + id +
                                                          " is not visible after the update",
-                                                     "", true, {}}});
+                                                     "",
+                                                     true,
+                                                     {}}});
           done({ObjectState{id, ec2::instance_attributes(**found)}, std::nullopt});
         });
   });

@@ -17,6 +17,7 @@ struct Call {
   std::function<void(ApiResult)> done;
   int attempts = 0;
   uint64_t salt = 0;
+  bool urgent = false;
 };
 
 std::string ApiError::describe() const {
@@ -87,16 +88,18 @@ Duration QueryClient::backoff(int attempt, uint64_t salt) const {
 }
 
 void QueryClient::call(const std::string& action, Params params,
-                       std::function<void(ApiResult)> done) {
+                       std::function<void(ApiResult)> done, bool urgent) {
   auto c = std::make_shared<Call>();
   c->action = action;
   c->body = encode_form(action, params);
   c->done = std::move(done);
   c->salt = ++calls_;
+  c->urgent = urgent;
   if (!http_) {
     ApiResult r;
-    r.error = ApiError{"", "the ec2 provider needs a real event loop (it cannot run under -simulate)",
-                       "", 0, false};
+    r.error =
+        ApiError{"", "the ec2 provider needs a real event loop (it cannot run under -simulate)", "",
+                 0, false};
     return c->done(std::move(r));
   }
   attempt(std::move(c));
@@ -104,68 +107,73 @@ void QueryClient::call(const std::string& action, Params params,
 
 void QueryClient::attempt(std::shared_ptr<Call> c) {
   std::weak_ptr<char> guard = alive_;
-  bucket_.acquire([this, guard, c] {
-    if (guard.expired()) return;
-    ++c->attempts;
-    ++requests_;
-    http::Request req;
-    req.method = "POST";
-    req.url = http::join_url(config_.endpoint, "/");
-    req.body = c->body;
-    req.timeout = config_.request_timeout;
-    // Set explicitly so that it is among the headers libcurl signs.
-    req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"});
-    http::SigV4 s;
-    s.region = config_.region;
-    s.service = "ec2";
-    s.access_key = config_.credentials.access_key;
-    s.secret_key = config_.credentials.secret_key;
-    s.session_token = config_.credentials.session_token;
-    req.sigv4 = s;
-    http_->send(std::move(req), [this, guard, c](http::Response res) {
-      if (guard.expired()) return;
-      ApiResult out;
-      out.attempts = c->attempts;
-      ApiError err;
-      bool failed = false;
-      if (res.transport_failed()) {
-        err.message = res.describe();
-        err.retryable = true;
-        failed = true;
-      } else if (!res.ok()) {
-        failed = true;
-        if (auto parsed = parse_error_xml(res.body)) err = *parsed;
-        else err.message = res.describe();
-        err.status = res.status;
-        err.retryable = retryable_code(err.code) || res.status >= 500 || res.status == 429;
-        if (err.code == "RequestLimitExceeded" || err.code == "Throttling" || res.status == 429) {
-          ++throttled_;
-          bucket_.drain();
-        }
-      } else {
-        auto doc = std::make_shared<pugi::xml_document>();
-        if (!doc->load_buffer(res.body.data(), res.body.size())) {
-          failed = true;
-          err.message = "the endpoint answered with a document that is not XML";
-          err.status = res.status;
-        } else {
-          out.xml = std::move(doc);
-        }
-      }
-      if (!failed) return c->done(std::move(out));
-      if (err.retryable && c->attempts < config_.max_attempts) {
-        ++retries_;
-        Duration d = backoff(c->attempts, c->salt);
-        if (auto ra = res.retry_after()) d = std::max(d, Duration(ra->count()));
-        clock_->schedule(d, [this, guard, c] {
-          if (!guard.expired()) attempt(c);
+  bucket_.acquire(
+      [this, guard, c] {
+        if (guard.expired()) return;
+        ++c->attempts;
+        ++requests_;
+        http::Request req;
+        req.method = "POST";
+        req.url = http::join_url(config_.endpoint, "/");
+        req.body = c->body;
+        req.timeout = config_.request_timeout;
+        // Set explicitly so that it is among the headers libcurl signs.
+        req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"});
+        http::SigV4 s;
+        s.region = config_.region;
+        s.service = "ec2";
+        s.access_key = config_.credentials.access_key;
+        s.secret_key = config_.credentials.secret_key;
+        s.session_token = config_.credentials.session_token;
+        req.sigv4 = s;
+        http_->send(std::move(req), [this, guard, c](http::Response res) {
+          if (guard.expired()) return;
+          ApiResult out;
+          out.attempts = c->attempts;
+          ApiError err;
+          bool failed = false;
+          if (res.transport_failed()) {
+            err.message = res.describe();
+            err.retryable = true;
+            failed = true;
+          } else if (!res.ok()) {
+            failed = true;
+            if (auto parsed = parse_error_xml(res.body))
+              err = *parsed;
+            else
+              err.message = res.describe();
+            err.status = res.status;
+            err.retryable = retryable_code(err.code) || res.status >= 500 || res.status == 429;
+            if (err.code == "RequestLimitExceeded" || err.code == "Throttling" ||
+                res.status == 429) {
+              ++throttled_;
+              bucket_.drain();
+            }
+          } else {
+            auto doc = std::make_shared<pugi::xml_document>();
+            if (!doc->load_buffer(res.body.data(), res.body.size())) {
+              failed = true;
+              err.message = "the endpoint answered with a document that is not XML";
+              err.status = res.status;
+            } else {
+              out.xml = std::move(doc);
+            }
+          }
+          if (!failed) return c->done(std::move(out));
+          if (err.retryable && c->attempts < config_.max_attempts) {
+            ++retries_;
+            Duration d = backoff(c->attempts, c->salt);
+            if (auto ra = res.retry_after()) d = std::max(d, Duration(ra->count()));
+            clock_->schedule(d, [this, guard, c] {
+              if (!guard.expired()) attempt(c);
+            });
+            return;
+          }
+          out.error = std::move(err);
+          c->done(std::move(out));
         });
-        return;
-      }
-      out.error = std::move(err);
-      c->done(std::move(out));
-    });
-  });
+      },
+      c->urgent);
 }
 
 }  // namespace orch::ec2

@@ -71,8 +71,10 @@ class QueryClient {
   QueryClient(const QueryClient&) = delete;
   QueryClient& operator=(const QueryClient&) = delete;
 
-  // Calls `action`; `done` runs on the loop with the document or the (final) error.
-  void call(const std::string& action, Params params, std::function<void(ApiResult)> done);
+  // Calls `action`; `done` runs on the loop with the document or the (final) error. Urgent
+  // calls (state polls) take the next token before queued ordinary ones.
+  void call(const std::string& action, Params params, std::function<void(ApiResult)> done,
+            bool urgent = false);
 
   uint64_t requests() const { return requests_; }    // HTTP requests sent (retries included)
   uint64_t throttled() const { return throttled_; }  // RequestLimitExceeded answers received

@@ -12,11 +12,11 @@
 
 namespace orch {
 
+using ec2::add_filter;
 using ec2::ApiError;
 using ec2::ApiResult;
-using ec2::Params;
-using ec2::add_filter;
 using ec2::describe_all;
+using ec2::Params;
 
 namespace {
 
@@ -212,8 +212,10 @@ PlanResponse Ec2Provider::plan_group(const PlanRequest& req) {
   for (const auto& a : schema.attributes) {
     if (a.computed && !a.optional) continue;
     const Value* v = find(req.config, a.name);
-    if (v) planned[a.name] = *v;
-    else if (a.default_value) planned[a.name] = *a.default_value;
+    if (v)
+      planned[a.name] = *v;
+    else if (a.default_value)
+      planned[a.name] = *a.default_value;
   }
   if (planned.count("tags")) planned["tags"] = ec2::as_string_map(planned["tags"]);
   for (const char* dir : {"ingress", "egress"}) {
@@ -221,10 +223,11 @@ PlanResponse Ec2Provider::plan_group(const PlanRequest& req) {
     planned[dir] = atoms ? rules_value(*atoms) : Value::unknown();
     if (atoms)
       for (const Atom& a : *atoms)
-        if (a.protocol != "-1" && a.protocol != "tcp" && a.protocol != "udp" && a.protocol != "icmp")
-          resp.diagnostics.error(Range{}, fmt::format("{}: unknown {} protocol \"{}\"", req.address,
-                                                      dir, a.protocol),
-                                 "Use \"tcp\", \"udp\", \"icmp\" or \"-1\" (all).");
+        if (a.protocol != "-1" && a.protocol != "tcp" && a.protocol != "udp" &&
+            a.protocol != "icmp")
+          resp.diagnostics.error(
+              Range{}, fmt::format("{}: unknown {} protocol \"{}\"", req.address, dir, a.protocol),
+              "Use \"tcp\", \"udp\", \"icmp\" or \"-1\" (all).");
   }
   if (auto tags = string_map(planned, "tags"); true)
     for (const auto& [k, v] : tags)
@@ -277,7 +280,8 @@ void Ec2Provider::read_groups(std::vector<ReadItem> items, std::function<void(Re
       [this, guard, st, all, items = std::move(items), finish](std::optional<ApiError> e) mutable {
         if (guard.expired()) return;
         if (e) {
-          st->result.error = api_error("refresh of ec2_security_group", "DescribeSecurityGroups", *e);
+          st->result.error =
+              api_error("refresh of ec2_security_group", "DescribeSecurityGroups", *e);
           return finish();
         }
         std::map<std::string, const Group*> by_id, by_address;
@@ -323,10 +327,12 @@ void Ec2Provider::read_groups(std::vector<ReadItem> items, std::function<void(Re
                 },
                 std::move(next));
           });
-        ec2::run_sequence(std::move(steps), [this, guard, st, found, finish](std::optional<ApiError> e2) {
+        ec2::run_sequence(std::move(steps), [this, guard, st, found,
+                                             finish](std::optional<ApiError> e2) {
           if (guard.expired()) return;
           if (e2) {
-            st->result.error = api_error("refresh of ec2_security_group", "DescribeSecurityGroups", *e2);
+            st->result.error =
+                api_error("refresh of ec2_security_group", "DescribeSecurityGroups", *e2);
             return finish();
           }
           for (const auto& item : st->missing)
@@ -343,19 +349,24 @@ void Ec2Provider::apply_group(const ApplyRequest& req, std::function<void(ApplyR
   if (req.action == ChangeAction::Delete) {
     std::string id = req.prior ? req.prior->id : "";
     if (id.empty()) return done({});
-    return client_->call("DeleteSecurityGroup", {{"GroupId", id}}, [this, guard, address, done](ApiResult r) {
-      if (guard.expired()) return;
-      if (!r.error || r.error->code == "InvalidGroup.NotFound") return done({});
-      ProviderError pe = api_error(address, "DeleteSecurityGroup", *r.error);
-      // Instances still using the group are usually terminating: try again later.
-      if (r.error->code == "DependencyViolation") pe.retryable = true;
-      done({std::nullopt, pe});
-    });
+    return client_->call("DeleteSecurityGroup", {{"GroupId", id}},
+                         [this, guard, address, done](ApiResult r) {
+                           if (guard.expired()) return;
+                           if (!r.error || r.error->code == "InvalidGroup.NotFound")
+                             return done({});
+                           ProviderError pe = api_error(address, "DeleteSecurityGroup", *r.error);
+                           // Instances still using the group are usually terminating: try again
+                           // later.
+                           if (r.error->code == "DependencyViolation") pe.retryable = true;
+                           done({std::nullopt, pe});
+                         });
   }
   // Describes the group by id, a few times while a new group is not visible yet.
-  auto describe = std::make_shared<std::function<void(std::string, int, std::function<void(std::optional<Group>, std::optional<ApiError>)>)>>();
-  *describe = [this, guard, describe](std::string id, int attempt,
-                                      std::function<void(std::optional<Group>, std::optional<ApiError>)> cb) {
+  auto describe = std::make_shared<std::function<void(
+      std::string, int, std::function<void(std::optional<Group>, std::optional<ApiError>)>)>>();
+  *describe = [this, guard, describe](
+                  std::string id, int attempt,
+                  std::function<void(std::optional<Group>, std::optional<ApiError>)> cb) {
     Params q;
     add_filter(q, "group-id", {id});
     auto found = std::make_shared<std::optional<Group>>();
@@ -378,71 +389,92 @@ void Ec2Provider::apply_group(const ApplyRequest& req, std::function<void(ApplyR
   auto desired_in = atoms_of(find(req.planned, "ingress")).value_or(std::set<Atom>{});
   auto desired_out = atoms_of(find(req.planned, "egress")).value_or(std::set<Atom>{});
   auto new_tags = string_map(req.planned, "tags");
-  auto old_tags = req.prior ? string_map(req.prior->attributes, "tags") : std::map<std::string, std::string>{};
+  auto old_tags =
+      req.prior ? string_map(req.prior->attributes, "tags") : std::map<std::string, std::string>{};
   // Brings the group's tags and rules to the plan, then answers with the group as it is.
-  auto sync = [this, guard, address, desired_in, desired_out, new_tags, old_tags, describe,
-               done](std::string id, bool created) {
-    (*describe)(id, 0, [this, guard, address, id, desired_in, desired_out, new_tags, old_tags,
-                        describe, done, created](std::optional<Group> g, std::optional<ApiError> e) {
-      if (guard.expired()) return;
-      if (e) return done({std::nullopt, api_error(address, "DescribeSecurityGroups", *e)});
-      if (!g) return done({std::nullopt, ProviderError{address + ": security group " + id + " no longer exists",
-                                                       "Run plan again: it will be created anew.", false, {}}});
-      std::vector<ec2::Step> steps;
-      auto call = [this](std::string action, Params p) -> ec2::Step {
-        return [this, action, p](std::function<void(std::optional<ApiError>)> next) {
-          client_->call(action, p, [next, action](ApiResult r) {
-            if (!r.error) return next(std::nullopt);
-            ApiError err = *r.error;
-            err.message = action + ": " + err.message;
-            next(err);
-          });
-        };
-      };
-      auto diff = [&](const std::set<Atom>& have, const std::set<Atom>& want, const char* revoke,
-                      const char* authorize) {
-        std::set<Atom> gone, added;
-        std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::inserter(gone, gone.end()));
-        std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::inserter(added, added.end()));
-        for (auto& p : permission_calls(id, gone, false)) steps.push_back(call(revoke, p));
-        for (auto& p : permission_calls(id, added, true)) steps.push_back(call(authorize, p));
-      };
-      diff(g->ingress, desired_in, "RevokeSecurityGroupIngress", "AuthorizeSecurityGroupIngress");
-      diff(g->egress, desired_out, "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress");
-      if (!created) {
-        Params put{{"ResourceId.1", id}}, del{{"ResourceId.1", id}};
-        int np = 0, nd = 0;
-        auto have = ec2::user_tags(g->tags);
-        for (const auto& [k, v] : new_tags)
-          if (!have.count(k) || have.at(k) != v) {
-            ++np;
-            put.emplace_back(fmt::format("Tag.{}.Key", np), k);
-            put.emplace_back(fmt::format("Tag.{}.Value", np), v);
+  auto sync = [this, guard, address, desired_in, desired_out, new_tags, old_tags, describe, done](
+                  std::string id, bool created) {
+    (*describe)(
+        id, 0,
+        [this, guard, address, id, desired_in, desired_out, new_tags, old_tags, describe, done,
+         created](std::optional<Group> g, std::optional<ApiError> e) {
+          if (guard.expired()) return;
+          if (e) return done({std::nullopt, api_error(address, "DescribeSecurityGroups", *e)});
+          if (!g)
+            return done({std::nullopt,
+                         ProviderError{address + ": security group " + id + " no longer exists",
+                                       "Run plan again: it will be created anew.",
+                                       false,
+                                       {}}});
+          std::vector<ec2::Step> steps;
+          auto call = [this](std::string action, Params p) -> ec2::Step {
+            return [this, action, p](std::function<void(std::optional<ApiError>)> next) {
+              client_->call(action, p, [next, action](ApiResult r) {
+                if (!r.error) return next(std::nullopt);
+                ApiError err = *r.error;
+                err.message = action + ": " + err.message;
+                next(err);
+              });
+            };
+          };
+          auto diff = [&](const std::set<Atom>& have, const std::set<Atom>& want,
+                          const char* revoke, const char* authorize) {
+            std::set<Atom> gone, added;
+            std::set_difference(have.begin(), have.end(), want.begin(), want.end(),
+                                std::inserter(gone, gone.end()));
+            std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
+                                std::inserter(added, added.end()));
+            for (auto& p : permission_calls(id, gone, false)) steps.push_back(call(revoke, p));
+            for (auto& p : permission_calls(id, added, true)) steps.push_back(call(authorize, p));
+          };
+          diff(g->ingress, desired_in, "RevokeSecurityGroupIngress",
+               "AuthorizeSecurityGroupIngress");
+          diff(g->egress, desired_out, "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress");
+          if (!created) {
+            Params put{{"ResourceId.1", id}}, del{{"ResourceId.1", id}};
+            int np = 0, nd = 0;
+            auto have = ec2::user_tags(g->tags);
+            for (const auto& [k, v] : new_tags)
+              if (!have.count(k) || have.at(k) != v) {
+                ++np;
+                put.emplace_back(fmt::format("Tag.{}.Key", np), k);
+                put.emplace_back(fmt::format("Tag.{}.Value", np), v);
+              }
+            for (const auto& [k, v] : have)
+              if (!new_tags.count(k)) del.emplace_back(fmt::format("Tag.{}.Key", ++nd), k);
+            if (np) steps.push_back(call("CreateTags", put));
+            if (nd) steps.push_back(call("DeleteTags", del));
           }
-        for (const auto& [k, v] : have)
-          if (!new_tags.count(k)) del.emplace_back(fmt::format("Tag.{}.Key", ++nd), k);
-        if (np) steps.push_back(call("CreateTags", put));
-        if (nd) steps.push_back(call("DeleteTags", del));
-      }
-      ec2::run_sequence(std::move(steps), [this, guard, address, id, describe, done](std::optional<ApiError> e2) {
-        if (guard.expired()) return;
-        if (e2) return done({std::nullopt, api_error(address, "changing rules of " + id, *e2)});
-        (*describe)(id, 0, [this, address, id, done](std::optional<Group> g2, std::optional<ApiError> e3) {
-          if (e3) return done({std::nullopt, api_error(address, "DescribeSecurityGroups", *e3)});
-          if (!g2) return done({std::nullopt, ProviderError{address + ": security group " + id + " vanished", "", true, {}}});
-          done({ObjectState{id, group_attributes(*g2)}, std::nullopt});
+          ec2::run_sequence(std::move(steps), [this, guard, address, id, describe,
+                                               done](std::optional<ApiError> e2) {
+            if (guard.expired()) return;
+            if (e2) return done({std::nullopt, api_error(address, "changing rules of " + id, *e2)});
+            (*describe)(
+                id, 0,
+                [this, address, id, done](std::optional<Group> g2, std::optional<ApiError> e3) {
+                  if (e3)
+                    return done({std::nullopt, api_error(address, "DescribeSecurityGroups", *e3)});
+                  if (!g2)
+                    return done(
+                        {std::nullopt,
+                         ProviderError{
+                             address + ": security group " + id + " vanished", "", true, {}}});
+                  done({ObjectState{id, group_attributes(*g2)}, std::nullopt});
+                });
+          });
         });
-      });
-    });
   };
   if (req.action == ChangeAction::Update) {
     if (!req.prior || req.prior->id.empty())
-      return done({std::nullopt, ProviderError{address + ": no security group to update", "", false, {}}});
+      return done(
+          {std::nullopt, ProviderError{address + ": no security group to update", "", false, {}}});
     return sync(req.prior->id, false);
   }
   auto name = str_attr(req.planned, "name");
   auto description = str_attr(req.planned, "description").value_or("Managed by orch");
-  if (!name) return done({std::nullopt, ProviderError{address + ": name must be known at apply time", "", false, {}}});
+  if (!name)
+    return done({std::nullopt,
+                 ProviderError{address + ": name must be known at apply time", "", false, {}}});
   Params p{{"GroupName", *name}, {"GroupDescription", description}};
   auto vpc = str_attr(req.planned, "vpc_id");
   if (vpc) p.emplace_back("VpcId", *vpc);
@@ -456,37 +488,43 @@ void Ec2Provider::apply_group(const ApplyRequest& req, std::function<void(ApplyR
     p.emplace_back(fmt::format("TagSpecification.1.Tag.{}.Key", n), k);
     p.emplace_back(fmt::format("TagSpecification.1.Tag.{}.Value", n), v);
   }
-  client_->call("CreateSecurityGroup", p, [this, guard, address, name = *name, vpc, sync, done](ApiResult r) {
-    if (guard.expired()) return;
-    if (r.error && r.error->code == "InvalidGroup.Duplicate") {
-      // CreateSecurityGroup takes no ClientToken: a retry after a lost answer finds the group it
-      // made by its name and orch's marks. Someone else's group of that name is an error.
-      Params q;
-      add_filter(q, "group-name", {name});
-      if (vpc) add_filter(q, "vpc-id", {*vpc});
-      auto found = std::make_shared<std::vector<Group>>();
-      describe_all(
-          *client_, "DescribeSecurityGroups", std::move(q), 0,
-          [found](const pugi::xml_node& root) {
-            for (auto& g : parse_groups(root)) found->push_back(std::move(g));
-          },
-          [this, guard, address, err = *r.error, found, sync, done](std::optional<ApiError> e) {
-            if (guard.expired()) return;
-            for (const auto& g : *found)
-              if (tag_of(g, ec2::kStackTag) == ctx_.stack && tag_of(g, ec2::kAddressTag) == address)
-                return sync(g.id, true);
-            ProviderError pe = api_error(address, "CreateSecurityGroup", e ? *e : err);
-            pe.detail = "A security group of this name exists and is not marked as " + address +
-                        " of stack " + ctx_.stack + ": choose another name.";
-            done({std::nullopt, pe});
-          });
-      return;
-    }
-    if (r.error) return done({std::nullopt, api_error(address, "CreateSecurityGroup", *r.error)});
-    std::string id = r.root().child_value("groupId");
-    if (id.empty()) return done({std::nullopt, ProviderError{address + ": CreateSecurityGroup returned no groupId", "", false, {}}});
-    sync(id, true);
-  });
+  client_->call(
+      "CreateSecurityGroup", p, [this, guard, address, name = *name, vpc, sync, done](ApiResult r) {
+        if (guard.expired()) return;
+        if (r.error && r.error->code == "InvalidGroup.Duplicate") {
+          // CreateSecurityGroup takes no ClientToken: a retry after a lost answer finds the group
+          // it made by its name and orch's marks. Someone else's group of that name is an error.
+          Params q;
+          add_filter(q, "group-name", {name});
+          if (vpc) add_filter(q, "vpc-id", {*vpc});
+          auto found = std::make_shared<std::vector<Group>>();
+          describe_all(
+              *client_, "DescribeSecurityGroups", std::move(q), 0,
+              [found](const pugi::xml_node& root) {
+                for (auto& g : parse_groups(root)) found->push_back(std::move(g));
+              },
+              [this, guard, address, err = *r.error, found, sync, done](std::optional<ApiError> e) {
+                if (guard.expired()) return;
+                for (const auto& g : *found)
+                  if (tag_of(g, ec2::kStackTag) == ctx_.stack &&
+                      tag_of(g, ec2::kAddressTag) == address)
+                    return sync(g.id, true);
+                ProviderError pe = api_error(address, "CreateSecurityGroup", e ? *e : err);
+                pe.detail = "A security group of this name exists and is not marked as " + address +
+                            " of stack " + ctx_.stack + ": choose another name.";
+                done({std::nullopt, pe});
+              });
+          return;
+        }
+        if (r.error)
+          return done({std::nullopt, api_error(address, "CreateSecurityGroup", *r.error)});
+        std::string id = r.root().child_value("groupId");
+        if (id.empty())
+          return done({std::nullopt,
+                       ProviderError{
+                           address + ": CreateSecurityGroup returned no groupId", "", false, {}}});
+        sync(id, true);
+      });
 }
 
 }  // namespace orch

@@ -25,9 +25,12 @@ void TokenBucket::drain() {
   tokens_ = std::min(tokens_, 0.0);
 }
 
-void TokenBucket::acquire(std::function<void()> fn) {
+void TokenBucket::acquire(std::function<void()> fn, bool urgent) {
   if (rate_ <= 0 || !clock_) return fn();
-  waiters_.push_back(std::move(fn));
+  if (urgent)
+    waiters_.push_front(std::move(fn));
+  else
+    waiters_.push_back(std::move(fn));
   serve();
 }
 

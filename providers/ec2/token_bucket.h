@@ -14,8 +14,9 @@ class TokenBucket {
  public:
   // rate <= 0: unlimited (acquire runs `fn` at once).
   TokenBucket(Clock* clock, double rate, double burst);
-  // Runs `fn` (on the loop) once a token is available.
-  void acquire(std::function<void()> fn);
+  // Runs `fn` (on the loop) once a token is available. `urgent` waiters go before the others
+  // (state polls must not queue behind a thousand launches).
+  void acquire(std::function<void()> fn, bool urgent = false);
   // Makes the bucket empty now, so the next acquisitions wait (after the server throttled us).
   void drain();
   size_t waiting() const { return waiters_.size(); }

@@ -61,7 +61,7 @@ void InstanceWaiter::poll() {
           [found](const pugi::xml_node& root) {
             for (auto& i : parse_instances(root)) (*found)[i.id] = std::move(i);
           },
-          std::move(next));
+          std::move(next), /*urgent=*/true);
     });
   }
   std::weak_ptr<char> guard = alive_;
@@ -82,8 +82,8 @@ void InstanceWaiter::settle(const std::map<std::string, Instance>& found,
     // The poll itself failed after the client's retries: give up after three in a row.
     if (++failures_ < 3) return;
     for (auto& e : entries_)
-      finished.push_back({std::move(e), WaitResult{std::nullopt,
-                                                   "polling its state failed: " + error->describe()}});
+      finished.push_back({std::move(e), WaitResult{std::nullopt, "polling its state failed: " +
+                                                                     error->describe()}});
     entries_.clear();
   } else {
     failures_ = 0;
@@ -115,16 +115,18 @@ void InstanceWaiter::settle(const std::map<std::string, Instance>& found,
       if (inst.gone() && !wants_terminated) {
         std::string why = inst.state_reason.empty() ? "" : " (" + inst.state_reason + ")";
         finished.push_back(
-            {std::move(e), WaitResult{inst, fmt::format("instance {} is {} instead of {}{}", inst.id,
-                                                        inst.state, e.targets.front(), why)}});
+            {std::move(e),
+             WaitResult{inst, fmt::format("instance {} is {} instead of {}{}", inst.id, inst.state,
+                                          e.targets.front(), why)}});
         continue;
       }
       if (now >= e.deadline) {
         finished.push_back(
-            {std::move(e), WaitResult{inst, fmt::format("instance {} is still {} after {}s "
-                                                        "waiting for {}",
-                                                        inst.id, inst.state,
-                                                        timeout_.count() / 1000, e.targets.front())}});
+            {std::move(e),
+             WaitResult{inst, fmt::format("instance {} is still {} after {}s "
+                                          "waiting for {}",
+                                          inst.id, inst.state, timeout_.count() / 1000,
+                                          e.targets.front())}});
         continue;
       }
       keep.push_back(std::move(e));

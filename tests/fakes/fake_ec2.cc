@@ -24,11 +24,20 @@ std::string esc(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -47,11 +56,12 @@ std::string request_id() {
 }
 
 HttpResponse error(int status, const std::string& code, const std::string& message) {
-  HttpResponse r = HttpResponse::text(
-      status, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>" +
-                  el("Code", code) + el("Message", message) + "</Error></Errors>" +
-                  el("RequestID", request_id()) + "</Response>",
-      "text/xml;charset=UTF-8");
+  HttpResponse r =
+      HttpResponse::text(status,
+                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error>" +
+                             el("Code", code) + el("Message", message) + "</Error></Errors>" +
+                             el("RequestID", request_id()) + "</Response>",
+                         "text/xml;charset=UTF-8");
   return r;
 }
 
@@ -151,7 +161,8 @@ std::optional<Page> page(const Params& p, size_t total, HttpResponse* err) {
   pg.end = total;
   std::string token = get(p, "NextToken");
   if (!token.empty()) {
-    if (token.rfind("nt-", 0) != 0 || token.find_first_not_of("0123456789", 3) != std::string::npos) {
+    if (token.rfind("nt-", 0) != 0 ||
+        token.find_first_not_of("0123456789", 3) != std::string::npos) {
       *err = error(400, "InvalidParameterValue", "The token '" + token + "' is invalid.");
       return std::nullopt;
     }
@@ -162,8 +173,9 @@ std::optional<Page> page(const Params& p, size_t total, HttpResponse* err) {
     long n = std::strtol(mr.c_str(), nullptr, 10);
     if (n < 5 || n > 1000) {
       *err = error(400, "InvalidParameterValue",
-                   "Value ( " + mr + " ) for parameter maxResults is invalid. Expecting a value "
-                   "greater than 5.");
+                   "Value ( " + mr +
+                       " ) for parameter maxResults is invalid. Expecting a value "
+                       "greater than 5.");
       return std::nullopt;
     }
     pg.end = std::min(total, pg.begin + static_cast<size_t>(n));
@@ -171,7 +183,6 @@ std::optional<Page> page(const Params& p, size_t total, HttpResponse* err) {
   }
   return pg;
 }
-
 
 std::vector<Perm> perms(const Params& p, HttpResponse* err) {
   std::vector<Perm> out;
@@ -185,7 +196,8 @@ std::vector<Perm> perms(const Params& p, HttpResponse* err) {
       base.from = std::atoll(get(p, prefix + ".FromPort").c_str());
       base.to = std::atoll(get(p, prefix + ".ToPort").c_str());
       if (base.proto != "tcp" && base.proto != "udp" && base.proto != "icmp") {
-        *err = error(400, "InvalidParameterValue", "Invalid value '" + base.proto + "' for IP protocol. Unknown protocol.");
+        *err = error(400, "InvalidParameterValue",
+                     "Invalid value '" + base.proto + "' for IP protocol. Unknown protocol.");
         return {};
       }
     }
@@ -199,7 +211,8 @@ std::vector<Perm> perms(const Params& p, HttpResponse* err) {
       out.push_back(x);
     }
   }
-  if (out.empty()) *err = error(400, "MissingParameter", "The request must contain the parameter ipPermissions");
+  if (out.empty())
+    *err = error(400, "MissingParameter", "The request must contain the parameter ipPermissions");
   return out;
 }
 
@@ -210,7 +223,8 @@ std::string perms_xml(const std::string& name, const std::set<Perm>& ps) {
   for (const auto& [k, list] : grouped) {
     o += "<item>" + el("ipProtocol", std::get<0>(k));
     if (std::get<0>(k) != "-1")
-      o += el("fromPort", std::to_string(std::get<1>(k))) + el("toPort", std::to_string(std::get<2>(k)));
+      o += el("fromPort", std::to_string(std::get<1>(k))) +
+           el("toPort", std::to_string(std::get<2>(k)));
     o += "<groups/><ipRanges>";
     for (const Perm* p : list) {
       o += "<item>" + el("cidrIp", p->cidr);
@@ -223,7 +237,6 @@ std::string perms_xml(const std::string& name, const std::set<Perm>& ps) {
 }
 
 }  // namespace
-
 
 FakeEc2::FakeEc2(FakeEc2Options options) : opt_(std::move(options)) {
   Group def;
@@ -278,7 +291,8 @@ void FakeEc2::seed_instances(int count, const std::string& stack, const std::str
     i.vpc = "vpc-default";
     i.groups = {"sg-default"};
     uint64_t ip = next_ip_++;
-    i.private_ip = "10." + std::to_string((ip >> 16) & 255) + "." + std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+    i.private_ip = "10." + std::to_string((ip >> 16) & 255) + "." +
+                   std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
     i.public_ip = "54.0." + std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
     i.state = "running";
     i.launched = i.visible_at = now;
@@ -341,16 +355,21 @@ std::optional<HttpResponse> FakeEc2::authenticate(const HttpRequest& req, Clock:
     return error(400, "IncompleteSignature", "Host and X-Amz-Date must be signed headers.");
   auto key = opt_.keys.find(a->access_key);
   if (key == opt_.keys.end())
-    return error(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+    return error(401, "AuthFailure",
+                 "AWS was not able to validate the provided access credentials");
   if (a->service != "ec2" || a->region != opt_.region)
-    return error(401, "AuthFailure", "Credential should be scoped to a valid region and service, "
-                 "not '" + a->region + "/" + a->service + "'.");
+    return error(401, "AuthFailure",
+                 "Credential should be scoped to a valid region and service, "
+                 "not '" +
+                     a->region + "/" + a->service + "'.");
   std::string amz_date = req.header("x-amz-date");
   std::tm tm{};
   if (amz_date.size() != 16 || !strptime(amz_date.c_str(), "%Y%m%dT%H%M%SZ", &tm))
-    return error(400, "IncompleteSignature", "X-Amz-Date '" + amz_date + "' is not YYYYMMDD'T'HHMMSS'Z'.");
+    return error(400, "IncompleteSignature",
+                 "X-Amz-Date '" + amz_date + "' is not YYYYMMDD'T'HHMMSS'Z'.");
   if (amz_date.substr(0, 8) != a->date)
-    return error(403, "SignatureDoesNotMatch", "The credential scope date does not match X-Amz-Date.");
+    return error(403, "SignatureDoesNotMatch",
+                 "The credential scope date does not match X-Amz-Date.");
   auto signed_at = Clock::from_time_t(timegm(&tm));
   auto skew = now > signed_at ? now - signed_at : signed_at - now;
   if (skew > opt_.max_skew)
@@ -387,7 +406,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
   form.query = req.method == "POST" ? req.body : req.query;
   Params p = form.params();
   std::string action = get(p, "Action");
-  if (action.empty()) return error(400, "MissingAction", "The request must contain the parameter Action");
+  if (action.empty())
+    return error(400, "MissingAction", "The request must contain the parameter Action");
   if (throttle(Clock::now())) {
     ++stats_.throttled;
     return error(503, "RequestLimitExceeded", "Request limit exceeded.");
@@ -410,10 +430,11 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
       for (const auto& id : missing) m += (m.empty() ? "" : ", ") + id;
       bool malformed = std::any_of(missing.begin(), missing.end(),
                                    [](const std::string& s) { return s.rfind("i-", 0) != 0; });
-      *err = malformed ? error(400, "InvalidInstanceID.Malformed", "Invalid id: \"" + missing[0] + "\"")
-                       : error(400, "InvalidInstanceID.NotFound",
-                               "The instance ID" + std::string(missing.size() > 1 ? "s '" : " '") +
-                                   m + "' do" + (missing.size() > 1 ? "" : "es") + " not exist");
+      *err = malformed
+                 ? error(400, "InvalidInstanceID.Malformed", "Invalid id: \"" + missing[0] + "\"")
+                 : error(400, "InvalidInstanceID.NotFound",
+                         "The instance ID" + std::string(missing.size() > 1 ? "s '" : " '") + m +
+                             "' do" + (missing.size() > 1 ? "" : "es") + " not exist");
       out.clear();
     }
     return out;
@@ -428,32 +449,38 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
     o += el("privateDnsName", live ? dns : "") + el("dnsName", "") + el("reason", i.reason);
     if (!i.key.empty()) o += el("keyName", i.key);
     o += el("amiLaunchIndex", "0") + "<productCodes/>" + el("instanceType", i.type) +
-         el("launchTime", iso(i.launched)) +
-         "<placement><availabilityZone>" + opt_.region + "a</availabilityZone><groupName/><tenancy>default</tenancy></placement>" +
+         el("launchTime", iso(i.launched)) + "<placement><availabilityZone>" + opt_.region +
+         "a</availabilityZone><groupName/><tenancy>default</tenancy></placement>" +
          "<monitoring><state>disabled</state></monitoring>";
-    if (live) o += el("subnetId", i.subnet) + el("vpcId", i.vpc) + el("privateIpAddress", i.private_ip);
+    if (live)
+      o += el("subnetId", i.subnet) + el("vpcId", i.vpc) + el("privateIpAddress", i.private_ip);
     if (i.state == "running" && !i.public_ip.empty()) o += el("ipAddress", i.public_ip);
     o += "<sourceDestCheck>true</sourceDestCheck><groupSet>";
     for (const auto& g : i.groups) {
       auto git = groups_.find(g);
-      o += "<item>" + el("groupId", g) + el("groupName", git == groups_.end() ? "" : git->second.name) + "</item>";
+      o += "<item>" + el("groupId", g) +
+           el("groupName", git == groups_.end() ? "" : git->second.name) + "</item>";
     }
     o += "</groupSet>";
     if (!i.reason.empty())
-      o += "<stateReason>" + el("code", i.reason.substr(0, i.reason.find(':'))) + el("message", i.reason) + "</stateReason>";
-    o += el("architecture", "x86_64") + el("rootDeviceType", "ebs") + el("rootDeviceName", i.root_device) +
-         "<blockDeviceMapping><item>" + el("deviceName", i.root_device) + "<ebs>" +
-         el("volumeId", "vol-" + i.id.substr(2)) + el("status", "attached") +
-         el("attachTime", iso(i.launched)) + el("deleteOnTermination", "true") +
-         "</ebs></item></blockDeviceMapping>" + el("virtualizationType", "hvm") +
-         el("clientToken", i.token) + tags_xml(i.tags) + el("hypervisor", "xen");
+      o += "<stateReason>" + el("code", i.reason.substr(0, i.reason.find(':'))) +
+           el("message", i.reason) + "</stateReason>";
+    o += el("architecture", "x86_64") + el("rootDeviceType", "ebs") +
+         el("rootDeviceName", i.root_device) + "<blockDeviceMapping><item>" +
+         el("deviceName", i.root_device) + "<ebs>" + el("volumeId", "vol-" + i.id.substr(2)) +
+         el("status", "attached") + el("attachTime", iso(i.launched)) +
+         el("deleteOnTermination", "true") + "</ebs></item></blockDeviceMapping>" +
+         el("virtualizationType", "hvm") + el("clientToken", i.token) + tags_xml(i.tags) +
+         el("hypervisor", "xen");
     if (!i.profile.empty())
-      o += "<iamInstanceProfile>" + el("arn", "arn:aws:iam::" + std::string(kOwner) + ":instance-profile/" + i.profile) +
+      o += "<iamInstanceProfile>" +
+           el("arn", "arn:aws:iam::" + std::string(kOwner) + ":instance-profile/" + i.profile) +
            el("id", "AIPAFAKE" + i.profile) + "</iamInstanceProfile>";
     return o + "</item>";
   };
   auto reservation_xml = [&](const std::string& rid, const std::vector<const Instance*>& list) {
-    std::string o = "<item>" + el("reservationId", rid) + el("ownerId", kOwner) + "<groupSet/><instancesSet>";
+    std::string o =
+        "<item>" + el("reservationId", rid) + el("ownerId", kOwner) + "<groupSet/><instancesSet>";
     for (const Instance* i : list) o += instance_xml(*i);
     return o + "</instancesSet></item>";
   };
@@ -461,15 +488,23 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
 
   if (action == "RunInstances") {
     std::string image = get(p, "ImageId"), type = get(p, "InstanceType");
-    if (image.empty()) return error(400, "MissingParameter", "The request must contain the parameter ImageId");
+    if (image.empty())
+      return error(400, "MissingParameter", "The request must contain the parameter ImageId");
     if (type.empty()) type = "m1.small";
-    if (image.rfind("ami-", 0) != 0) return error(400, "InvalidAMIID.Malformed", "Invalid id: \"" + image + "\" (expecting \"ami-...\")");
-    if (image == "ami-00000000") return error(400, "InvalidAMIID.NotFound", "The image id '[" + image + "]' does not exist");
-    if (type.find('.') == std::string::npos) return error(400, "InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.");
+    if (image.rfind("ami-", 0) != 0)
+      return error(400, "InvalidAMIID.Malformed",
+                   "Invalid id: \"" + image + "\" (expecting \"ami-...\")");
+    if (image == "ami-00000000")
+      return error(400, "InvalidAMIID.NotFound", "The image id '[" + image + "]' does not exist");
+    if (type.find('.') == std::string::npos)
+      return error(400, "InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.");
     long min = std::atol(get(p, "MinCount").c_str()), max = std::atol(get(p, "MaxCount").c_str());
-    if (min < 1 || max < min) return error(400, "InvalidParameterValue", "MinCount and MaxCount must be 1 or more, MinCount <= MaxCount");
+    if (min < 1 || max < min)
+      return error(400, "InvalidParameterValue",
+                   "MinCount and MaxCount must be 1 or more, MinCount <= MaxCount");
     std::string token = get(p, "ClientToken");
-    if (token.size() > 64) return error(400, "InvalidParameterValue", "ClientToken is longer than 64 characters");
+    if (token.size() > 64)
+      return error(400, "InvalidParameterValue", "ClientToken is longer than 64 characters");
     std::string fingerprint;
     for (const auto& [k, v] : p)
       if (k != "ClientToken" && k != "Action" && k != "Version") fingerprint += k + "=" + v + "&";
@@ -477,21 +512,26 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
       if (auto t = tokens_.find(token); t != tokens_.end()) {
         if (t->second.fingerprint != fingerprint)
           return error(400, "IdempotentParameterMismatch",
-                       "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).");
+                       "Arguments on this idempotent request are inconsistent with arguments used "
+                       "in previous request(s).");
         std::vector<const Instance*> list;
         for (const auto& id : t->second.ids)
           if (auto it = instances_.find(id); it != instances_.end()) list.push_back(&it->second);
-        std::string inner = el("reservationId", t->second.reservation) + el("ownerId", kOwner) + "<groupSet/><instancesSet>";
+        std::string inner = el("reservationId", t->second.reservation) + el("ownerId", kOwner) +
+                            "<groupSet/><instancesSet>";
         for (const Instance* i : list) inner += instance_xml(*i);
         return ok(action, inner + "</instancesSet>");
       }
     }
     std::string subnet = get(p, "SubnetId");
     if (subnet.empty()) subnet = "subnet-default";
-    if (subnet.rfind("subnet-", 0) != 0) return error(400, "InvalidSubnetID.NotFound", "The subnet ID '" + subnet + "' does not exist");
+    if (subnet.rfind("subnet-", 0) != 0)
+      return error(400, "InvalidSubnetID.NotFound",
+                   "The subnet ID '" + subnet + "' does not exist");
     std::vector<std::string> sgs = list(p, "SecurityGroupId");
     for (const auto& g : sgs)
-      if (!groups_.count(g)) return error(400, "InvalidGroup.NotFound", "The security group '" + g + "' does not exist");
+      if (!groups_.count(g))
+        return error(400, "InvalidGroup.NotFound", "The security group '" + g + "' does not exist");
     if (sgs.empty()) sgs = {"sg-default"};
     std::sort(sgs.begin(), sgs.end());
     char rbuf[32];
@@ -523,7 +563,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
         if (!size.empty()) i.root_size = std::atoi(size.c_str());
       }
       uint64_t ip = next_ip_++;
-      i.private_ip = "10." + std::to_string((ip >> 16) & 255) + "." + std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+      i.private_ip = "10." + std::to_string((ip >> 16) & 255) + "." +
+                     std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
       i.launched = now;
       i.visible_at = now + opt_.visibility;
       i.next_state = "running";
@@ -533,7 +574,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
       made.push_back(&(instances_[i.id] = std::move(i)));
     }
     if (!token.empty()) tokens_[token] = use;
-    std::string inner = el("reservationId", rbuf) + el("ownerId", kOwner) + "<groupSet/><instancesSet>";
+    std::string inner =
+        el("reservationId", rbuf) + el("ownerId", kOwner) + "<groupSet/><instancesSet>";
     for (const Instance* i : made) inner += instance_xml(*i);
     return ok(action, inner + "</instancesSet>");
   }
@@ -541,7 +583,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
   if (action == "DescribeInstances") {
     std::vector<std::string> ids = list(p, "InstanceId");
     if (!ids.empty() && p.count("MaxResults"))
-      return error(400, "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
+      return error(400, "InvalidParameterCombination",
+                   "The parameter instancesSet cannot be used with the parameter maxResults");
     std::vector<Instance*> chosen;
     if (!ids.empty()) {
       chosen = find_instances(ids, &err);
@@ -554,9 +597,15 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
       std::function<bool(const Instance&)> match;
       if (f.name.rfind("tag:", 0) == 0) {
         std::string k = f.name.substr(4);
-        match = [&, k](const Instance& i) { auto t = i.tags.find(k); return t != i.tags.end() && f.values.count(t->second); };
+        match = [&, k](const Instance& i) {
+          auto t = i.tags.find(k);
+          return t != i.tags.end() && f.values.count(t->second);
+        };
       } else if (f.name == "tag-key") {
-        match = [&](const Instance& i) { return std::any_of(f.values.begin(), f.values.end(), [&](const std::string& k) { return i.tags.count(k) > 0; }); };
+        match = [&](const Instance& i) {
+          return std::any_of(f.values.begin(), f.values.end(),
+                             [&](const std::string& k) { return i.tags.count(k) > 0; });
+        };
       } else if (f.name == "instance-id") {
         match = [&](const Instance& i) { return f.values.count(i.id) > 0; };
       } else if (f.name == "instance-state-name") {
@@ -579,7 +628,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
     for (size_t k = pg->begin; k < pg->end;) {
       std::vector<const Instance*> group{chosen[k]};
       size_t m = k + 1;
-      while (m < pg->end && chosen[m]->reservation == chosen[k]->reservation) group.push_back(chosen[m++]);
+      while (m < pg->end && chosen[m]->reservation == chosen[k]->reservation)
+        group.push_back(chosen[m++]);
       inner += reservation_xml(chosen[k]->reservation, group);
       k = m;
     }
@@ -590,20 +640,28 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
 
   if (action == "TerminateInstances" || action == "StopInstances" || action == "StartInstances") {
     std::vector<std::string> ids = list(p, "InstanceId");
-    if (ids.empty()) return error(400, "MissingParameter", "The request must contain the parameter InstanceId");
+    if (ids.empty())
+      return error(400, "MissingParameter", "The request must contain the parameter InstanceId");
     auto chosen = find_instances(ids, &err);
     if (chosen.empty()) return err;
     for (Instance* i : chosen) {
-      if (action == "StopInstances" && (i->state == "pending" || i->state == "terminated" || i->state == "shutting-down"))
-        return error(400, "IncorrectInstanceState", "The instance '" + i->id + "' is not in a state from which it can be stopped.");
-      if (action == "StartInstances" && i->state != "stopped" && i->state != "running" && i->state != "pending")
-        return error(400, "IncorrectInstanceState", "The instance '" + i->id + "' is not in a state from which it can be started.");
+      if (action == "StopInstances" &&
+          (i->state == "pending" || i->state == "terminated" || i->state == "shutting-down"))
+        return error(
+            400, "IncorrectInstanceState",
+            "The instance '" + i->id + "' is not in a state from which it can be stopped.");
+      if (action == "StartInstances" && i->state != "stopped" && i->state != "running" &&
+          i->state != "pending")
+        return error(
+            400, "IncorrectInstanceState",
+            "The instance '" + i->id + "' is not in a state from which it can be started.");
     }
     std::string set_name = "instancesSet";
     std::string inner = "<" + set_name + ">";
     for (Instance* i : chosen) {
       std::string prev = i->state;
-      if (action == "TerminateInstances" && i->state != "terminated" && i->state != "shutting-down") {
+      if (action == "TerminateInstances" && i->state != "terminated" &&
+          i->state != "shutting-down") {
         i->state = "shutting-down";
         i->next_state = "terminated";
         i->next_at = now + opt_.shutting_down;
@@ -631,16 +689,21 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
     Instance* i = chosen.front();
     std::string type = get(p, "InstanceType.Value"), ud = get(p, "UserData.Value");
     if ((!type.empty() || p.count("UserData.Value")) && i->state != "stopped")
-      return error(400, "IncorrectInstanceState", "The instance '" + i->id + "' is not in the 'stopped' state.");
+      return error(400, "IncorrectInstanceState",
+                   "The instance '" + i->id + "' is not in the 'stopped' state.");
     if (!type.empty()) {
-      if (type.find('.') == std::string::npos) return error(400, "InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.");
+      if (type.find('.') == std::string::npos)
+        return error(400, "InvalidParameterValue",
+                     "Invalid value '" + type + "' for InstanceType.");
       i->type = type;
     }
     if (p.count("UserData.Value")) i->user_data = ud;
     auto sgs = list(p, "GroupId");
     if (!sgs.empty()) {
       for (const auto& g : sgs)
-        if (!groups_.count(g)) return error(400, "InvalidGroup.NotFound", "The security group '" + g + "' does not exist");
+        if (!groups_.count(g))
+          return error(400, "InvalidGroup.NotFound",
+                       "The security group '" + g + "' does not exist");
       std::sort(sgs.begin(), sgs.end());
       i->groups = sgs;
     }
@@ -649,21 +712,29 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
 
   if (action == "CreateTags" || action == "DeleteTags") {
     auto ids = list(p, "ResourceId");
-    if (ids.empty()) return error(400, "MissingParameter", "The request must contain the parameter ResourceId");
+    if (ids.empty())
+      return error(400, "MissingParameter", "The request must contain the parameter ResourceId");
     std::vector<std::map<std::string, std::string>*> targets;
     for (const auto& id : ids) {
-      if (auto it = instances_.find(id); it != instances_.end() && visible(it->second)) targets.push_back(&it->second.tags);
-      else if (auto g = groups_.find(id); g != groups_.end()) targets.push_back(&g->second.tags);
-      else if (id.rfind("i-", 0) == 0) return error(400, "InvalidInstanceID.NotFound", "The instance ID '" + id + "' does not exist");
-      else return error(400, "InvalidID", "The ID '" + id + "' is not valid");
+      if (auto it = instances_.find(id); it != instances_.end() && visible(it->second))
+        targets.push_back(&it->second.tags);
+      else if (auto g = groups_.find(id); g != groups_.end())
+        targets.push_back(&g->second.tags);
+      else if (id.rfind("i-", 0) == 0)
+        return error(400, "InvalidInstanceID.NotFound",
+                     "The instance ID '" + id + "' does not exist");
+      else
+        return error(400, "InvalidID", "The ID '" + id + "' is not valid");
     }
     for (int n = 1;; ++n) {
       std::string prefix = "Tag." + std::to_string(n);
       auto k = p.find(prefix + ".Key");
       if (k == p.end()) break;
       for (auto* t : targets) {
-        if (action == "CreateTags") (*t)[k->second] = get(p, prefix + ".Value");
-        else t->erase(k->second);
+        if (action == "CreateTags")
+          (*t)[k->second] = get(p, prefix + ".Value");
+        else
+          t->erase(k->second);
       }
     }
     return ok(action, el("return", "true"));
@@ -673,19 +744,21 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
     std::string inner = "<imagesSet>";
     for (const auto& id : list(p, "ImageId")) {
       if (id == "ami-00000000" || id.rfind("ami-", 0) != 0) continue;
-      inner += "<item>" + el("imageId", id) + el("imageState", "available") + el("rootDeviceType", "ebs") +
-               el("rootDeviceName", "/dev/xvda") + "</item>";
+      inner += "<item>" + el("imageId", id) + el("imageState", "available") +
+               el("rootDeviceType", "ebs") + el("rootDeviceName", "/dev/xvda") + "</item>";
     }
     return ok(action, inner + "</imagesSet>");
   }
 
   if (action == "CreateSecurityGroup") {
     std::string name = get(p, "GroupName"), vpc = get(p, "VpcId");
-    if (name.empty()) return error(400, "MissingParameter", "The request must contain the parameter GroupName");
+    if (name.empty())
+      return error(400, "MissingParameter", "The request must contain the parameter GroupName");
     if (vpc.empty()) vpc = "vpc-default";
     for (const auto& [id, g] : groups_)
       if (g.name == name && g.vpc == vpc)
-        return error(400, "InvalidGroup.Duplicate", "The security group '" + name + "' already exists for VPC '" + vpc + "'");
+        return error(400, "InvalidGroup.Duplicate",
+                     "The security group '" + name + "' already exists for VPC '" + vpc + "'");
     Group g;
     char buf[32];
     std::snprintf(buf, sizeof buf, "sg-%017llx", static_cast<unsigned long long>(next_id_++));
@@ -708,7 +781,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
     for (const auto& id : ids) {
       auto it = groups_.find(id);
       if (it == groups_.end() || it->second.visible_at > now)
-        return error(400, "InvalidGroup.NotFound", "The security group '" + id + "' does not exist");
+        return error(400, "InvalidGroup.NotFound",
+                     "The security group '" + id + "' does not exist");
       chosen.push_back(&it->second);
     }
     if (ids.empty())
@@ -718,7 +792,10 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
       std::function<bool(const Group&)> match;
       if (f.name.rfind("tag:", 0) == 0) {
         std::string k = f.name.substr(4);
-        match = [&, k](const Group& g) { auto t = g.tags.find(k); return t != g.tags.end() && f.values.count(t->second); };
+        match = [&, k](const Group& g) {
+          auto t = g.tags.find(k);
+          return t != g.tags.end() && f.values.count(t->second);
+        };
       } else if (f.name == "group-id") {
         match = [&](const Group& g) { return f.values.count(g.id) > 0; };
       } else if (f.name == "group-name") {
@@ -749,7 +826,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
       action == "RevokeSecurityGroupIngress" || action == "RevokeSecurityGroupEgress") {
     auto it = groups_.find(get(p, "GroupId"));
     if (it == groups_.end() || it->second.visible_at > now)
-      return error(400, "InvalidGroup.NotFound", "The security group '" + get(p, "GroupId") + "' does not exist");
+      return error(400, "InvalidGroup.NotFound",
+                   "The security group '" + get(p, "GroupId") + "' does not exist");
     auto ps = perms(p, &err);
     if (ps.empty()) return err;
     bool ingress = action.find("Ingress") != std::string::npos;
@@ -757,12 +835,15 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
     if (action.rfind("Authorize", 0) == 0) {
       for (const auto& x : ps)
         if (set.count(x))
-          return error(400, "InvalidPermission.Duplicate", "the specified rule \"peer: " + x.cidr + ", " + x.proto + "\" already exists");
+          return error(
+              400, "InvalidPermission.Duplicate",
+              "the specified rule \"peer: " + x.cidr + ", " + x.proto + "\" already exists");
       for (const auto& x : ps) set.insert(x);
     } else {
       for (const auto& x : ps)
         if (!set.count(x))
-          return error(400, "InvalidPermission.NotFound", "The specified rule does not exist in this security group.");
+          return error(400, "InvalidPermission.NotFound",
+                       "The specified rule does not exist in this security group.");
       for (const auto& x : ps) set.erase(x);
     }
     return ok(action, el("return", "true"));
@@ -771,7 +852,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
   if (action == "DeleteSecurityGroup") {
     std::string id = get(p, "GroupId");
     auto it = groups_.find(id);
-    if (it == groups_.end()) return error(400, "InvalidGroup.NotFound", "The security group '" + id + "' does not exist");
+    if (it == groups_.end())
+      return error(400, "InvalidGroup.NotFound", "The security group '" + id + "' does not exist");
     for (const auto& [iid, i] : instances_)
       if (i.state != "terminated" && std::count(i.groups.begin(), i.groups.end(), id))
         return error(400, "DependencyViolation", "resource " + id + " has a dependent object");
@@ -780,7 +862,8 @@ HttpResponse FakeEc2::handle(const HttpRequest& req) {
   }
 
   --stats_.calls[action];
-  return error(400, "InvalidAction", "The action " + action + " is not valid for this web service.");
+  return error(400, "InvalidAction",
+               "The action " + action + " is not valid for this web service.");
 }
 
 HttpResponse FakeEc2::control(const HttpRequest& req) {
@@ -788,9 +871,10 @@ HttpResponse FakeEc2::control(const HttpRequest& req) {
   if (req.path == "/_fake/ec2/instances") {
     std::string o = "[";
     for (const auto& i : instances(q.count("all") > 0)) {
-      o += std::string(o.size() > 1 ? "," : "") + "{\"id\":\"" + i.id + "\",\"state\":\"" + i.state +
-           "\",\"type\":\"" + i.instance_type + "\",\"client_token\":\"" + i.client_token +
-           "\",\"root_volume_size\":" + std::to_string(i.root_volume_size) + ",\"tags\":{";
+      o += std::string(o.size() > 1 ? "," : "") + "{\"id\":\"" + i.id + "\",\"state\":\"" +
+           i.state + "\",\"type\":\"" + i.instance_type + "\",\"client_token\":\"" +
+           i.client_token + "\",\"root_volume_size\":" + std::to_string(i.root_volume_size) +
+           ",\"tags\":{";
       bool first = true;
       for (const auto& [k, v] : i.tags) {
         o += std::string(first ? "" : ",") + "\"" + k + "\":\"" + v + "\"";
@@ -836,7 +920,7 @@ HttpResponse FakeEc2::control(const HttpRequest& req) {
 
 FakeEc2Server::FakeEc2Server(FakeEc2Options options, uint16_t port)
     : ec2_(std::move(options)),
-      server_(HttpServer::sync([this](const HttpRequest& r) { return ec2_.handle(r); }), "127.0.0.1",
-              port) {}
+      server_(HttpServer::sync([this](const HttpRequest& r) { return ec2_.handle(r); }),
+              "127.0.0.1", port) {}
 
 }  // namespace orch::fakes

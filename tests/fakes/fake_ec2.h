@@ -27,10 +27,10 @@ struct FakeEc2Key {
 struct FakeEc2Options {
   std::string region = "us-east-1";
   std::map<std::string, FakeEc2Key> keys = {{"AKIDFAKEEC2", {"fake/secret/key", ""}}};
-  std::chrono::milliseconds pending{1000};        // pending → running
-  std::chrono::milliseconds stopping{500};        // stopping → stopped
-  std::chrono::milliseconds shutting_down{500};   // shutting-down → terminated
-  std::chrono::milliseconds visibility{0};        // new ids invisible to Describe* this long
+  std::chrono::milliseconds pending{1000};       // pending → running
+  std::chrono::milliseconds stopping{500};       // stopping → stopped
+  std::chrono::milliseconds shutting_down{500};  // shutting-down → terminated
+  std::chrono::milliseconds visibility{0};       // new ids invisible to Describe* this long
   std::chrono::milliseconds terminated_retention{std::chrono::hours(1)};
   double rate = 0;   // requests per second before RequestLimitExceeded; 0: no throttling
   double burst = 0;  // bucket size (default: rate)

@@ -38,28 +38,45 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     auto ms = [&]() { return std::chrono::milliseconds(std::atoll(next().c_str())); };
-    if (a == "--port") port = static_cast<uint16_t>(std::atoi(next().c_str()));
-    else if (a == "--region") o.region = next();
+    if (a == "--port")
+      port = static_cast<uint16_t>(std::atoi(next().c_str()));
+    else if (a == "--region")
+      o.region = next();
     else if (a == "--key") {
       std::string v = next();
       size_t c1 = v.find(':');
-      if (c1 == std::string::npos) { usage(); return 2; }
+      if (c1 == std::string::npos) {
+        usage();
+        return 2;
+      }
       size_t c2 = v.find(':', c1 + 1);
       if (!keys_given) o.keys.clear();
       keys_given = true;
-      o.keys[v.substr(0, c1)] = FakeEc2Key{v.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1),
-                                           c2 == std::string::npos ? "" : v.substr(c2 + 1)};
-    } else if (a == "--pending-ms") o.pending = ms();
-    else if (a == "--stopping-ms") o.stopping = ms();
-    else if (a == "--terminating-ms") o.shutting_down = ms();
-    else if (a == "--visibility-ms") o.visibility = ms();
-    else if (a == "--clock-offset-ms") o.clock_offset = ms();
-    else if (a == "--rate") o.rate = std::atof(next().c_str());
-    else if (a == "--burst") o.burst = std::atof(next().c_str());
-    else if (a == "--faults") faults = next();
-    else if (a == "--seed") seed = std::atoi(next().c_str());
-    else if (a == "--seed-stack") seed_stack = next();
-    else if (a == "--seed-prefix") seed_prefix = next();
+      o.keys[v.substr(0, c1)] =
+          FakeEc2Key{v.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1),
+                     c2 == std::string::npos ? "" : v.substr(c2 + 1)};
+    } else if (a == "--pending-ms")
+      o.pending = ms();
+    else if (a == "--stopping-ms")
+      o.stopping = ms();
+    else if (a == "--terminating-ms")
+      o.shutting_down = ms();
+    else if (a == "--visibility-ms")
+      o.visibility = ms();
+    else if (a == "--clock-offset-ms")
+      o.clock_offset = ms();
+    else if (a == "--rate")
+      o.rate = std::atof(next().c_str());
+    else if (a == "--burst")
+      o.burst = std::atof(next().c_str());
+    else if (a == "--faults")
+      faults = next();
+    else if (a == "--seed")
+      seed = std::atoi(next().c_str());
+    else if (a == "--seed-stack")
+      seed_stack = next();
+    else if (a == "--seed-prefix")
+      seed_prefix = next();
     else {
       usage();
       return 2;

@@ -96,9 +96,12 @@ std::optional<SigV4Authorization> parse_authorization(std::string_view h) {
     size_t eq = part.find('=');
     if (eq == std::string::npos) return std::nullopt;
     std::string k = part.substr(0, eq), v = part.substr(eq + 1);
-    if (k == "Credential") credential = v;
-    else if (k == "SignedHeaders") a.signed_headers = v;
-    else if (k == "Signature") a.signature = v;
+    if (k == "Credential")
+      credential = v;
+    else if (k == "SignedHeaders")
+      a.signed_headers = v;
+    else if (k == "Signature")
+      a.signature = v;
   }
   std::vector<std::string> scope;
   size_t start = 0;
@@ -126,8 +129,9 @@ std::string canonical_request(const SigV4Input& in, const std::string& signed_he
     std::string_view pair = rest.substr(0, amp);
     size_t eq = pair.find('=');
     if (!pair.empty())
-      q.emplace_back(uri_encode(decode(pair.substr(0, eq)), false),
-                     eq == std::string_view::npos ? "" : uri_encode(decode(pair.substr(eq + 1)), false));
+      q.emplace_back(
+          uri_encode(decode(pair.substr(0, eq)), false),
+          eq == std::string_view::npos ? "" : uri_encode(decode(pair.substr(eq + 1)), false));
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
@@ -153,7 +157,8 @@ std::string signature(const std::string& secret, const std::string& amz_date,
                       const std::string& canonical) {
   std::string date = amz_date.substr(0, 8);
   std::string scope = date + "/" + region + "/" + service + "/aws4_request";
-  std::string to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical);
+  std::string to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical);
   std::string k = hmac_sha256("AWS4" + secret, date);
   k = hmac_sha256(k, region);
   k = hmac_sha256(k, service);
@@ -169,11 +174,11 @@ void sign(SigV4Input& in, const std::string& access_key, const std::string& secr
   in.headers.erase("authorization");
   std::string signed_headers;
   for (const auto& [k, v] : in.headers) signed_headers += (signed_headers.empty() ? "" : ";") + k;
-  std::string sig = signature(secret, amz_date, region, service, canonical_request(in, signed_headers));
-  in.headers["authorization"] = "AWS4-HMAC-SHA256 Credential=" + access_key + "/" +
-                                amz_date.substr(0, 8) + "/" + region + "/" + service +
-                                "/aws4_request, SignedHeaders=" + signed_headers +
-                                ", Signature=" + sig;
+  std::string sig =
+      signature(secret, amz_date, region, service, canonical_request(in, signed_headers));
+  in.headers["authorization"] =
+      "AWS4-HMAC-SHA256 Credential=" + access_key + "/" + amz_date.substr(0, 8) + "/" + region +
+      "/" + service + "/aws4_request, SignedHeaders=" + signed_headers + ", Signature=" + sig;
 }
 
 }  // namespace orch::fakes
