@@ -203,7 +203,7 @@ PlanFile Session::plan_file(const Plan& plan) const {
 }
 
 // Refresh: one read_many per (provider, type), run on the loop.
-void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
+void Session::Impl::refresh(bool enabled, Diagnostics& diags, bool pending_only) {
   for (const auto& [addr, r] : loaded.state.resources) {
     if (!r.has_object() || r.mode == ResourceMode::Data) continue;
     current[addr.str()] = ObjectState{r.id, r.attributes};
@@ -211,7 +211,7 @@ void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
   if (!enabled) return;
   std::map<std::pair<Provider*, std::string>, std::vector<ReadItem>> batches;
   for (const auto& [addr, r] : loaded.state.resources) {
-    if (r.mode == ResourceMode::Data) continue;
+    if (r.mode == ResourceMode::Data || (pending_only && r.has_object())) continue;
     Provider* p = provider_for(r.provider, r.type);
     if (!p) continue;
     batches[{p, r.type}].push_back(ReadItem{addr.str(), r.id, r.attributes});
@@ -239,7 +239,8 @@ void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
 
 std::optional<Plan> Session::plan() {
   Impl& I = *impl_;
-  I.refresh(options_.refresh && !options_.destroy, diags_);
+  // Destroy refreshes only interrupted creates: what they made must be destroyed too.
+  I.refresh(options_.refresh, diags_, options_.destroy);
   if (diags_.has_errors()) return std::nullopt;
 
   Plan plan;

@@ -185,6 +185,24 @@ TEST(Ec2E2E, KillDuringCreateOf50ThenRerunLeavesExactly50) {
   EXPECT_EQ(p.exit_code, 0) << p.out << p.err;
 }
 
+TEST(Ec2E2E, KillDuringCreateThenDestroyLeavesNothing) {
+  FakeEc2Process fake({"--pending-ms", "2000"});
+  Stack s("eta");
+  s.write(provider_block(fake.url()) + instances_block(10));
+  {
+    Child apply({ORCH_BINARY, "apply", "-auto-approve"}, s.root.file("first.log"), s.dir, aws_env());
+    for (int i = 0; i < 400 && fake.instances("eta").size() < 10; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    apply.kill(SIGKILL);
+  }
+  ASSERT_EQ(fake.instances("eta").size(), 10u);
+  // The state holds only create intents; destroy looks them up and terminates what they made.
+  auto d = s.run({"destroy", "-auto-approve"});
+  ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
+  EXPECT_NE(d.out.find("Resources: 10 destroyed"), std::string::npos) << d.out;
+  EXPECT_TRUE(fake.instances("eta").empty());
+}
+
 TEST(Ec2E2E, AdoptsWhatTheLostStateKnew) {
   FakeEc2Process fake({"--pending-ms", "100"});
   Stack s("beta");
