@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "providers/chef/chef_provider.h"
+#include "providers/ec2/ec2_provider.h"
 #include "providers/sim/sim_provider.h"
 #include "providers/ssh/ssh_provider.h"
 
@@ -20,6 +21,7 @@ struct Entry {
 // Sorted by name.
 constexpr Entry kProviders[] = {
     {"chef", [] { return std::unique_ptr<Provider>(std::make_unique<ChefProvider>()); }},
+    {"ec2", [] { return std::unique_ptr<Provider>(std::make_unique<Ec2Provider>()); }},
     {"sim", [] { return std::unique_ptr<Provider>(std::make_unique<SimProvider>()); }},
     {"ssh", [] { return std::unique_ptr<Provider>(std::make_unique<SshProvider>()); }},
 };
