@@ -22,8 +22,7 @@ HttpResponse error(int status, const std::string& message) {
 }
 
 double epoch_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // What a chef-client run leaves on the server: the node saved with a new ohai_time.
@@ -189,8 +188,7 @@ HttpResponse FakePushJobs::start_job(const FakeChefRequest& req) {
   return r;
 }
 
-std::optional<HttpResponse> FakePushJobs::handle(const FakeChefRequest& req,
-                                                 FakeChefStore& store) {
+std::optional<HttpResponse> FakePushJobs::handle(const FakeChefRequest& req, FakeChefStore& store) {
   if (req.rest.rfind("pushy/", 0) != 0) return std::nullopt;
   std::lock_guard lock(mu_);
   const std::string& method = req.http->method;
