@@ -96,7 +96,14 @@ Range AstBuilder::range_of(size_t first, size_t last) const {
   if (first == npos) return sink_.range(0, 0);
   int64_t s = t_.start[first];
   int64_t e = last == npos || last < first ? t_.end[first] : t_.end[last];
-  return sink_.range(s, std::max(e, s));
+  // Ranges are asked for roughly front to back: remember the line of the last one.
+  const SourceFile& src = sink_.source();
+  Range r;
+  r.file = file_;
+  r.start = src.pos_near(s, line_hint_);
+  r.end = src.pos_near(std::max(e, s), r.start.line);
+  line_hint_ = r.start.line;
+  return r;
 }
 
 Range AstBuilder::range(antlr4::ParserRuleContext* ctx) const {
@@ -677,8 +684,9 @@ ExprPtr AstBuilder::object(P::PrimaryContext* ctx, int& depth) {
     if (last == Last::Item) {
       size_t g = gi(item->getStart());
       if (g != npos) {
-        sink_.error(t_.start[g], t_.end[g],
-                    fmt::format("expected a newline, `}}` or `,`, found {}", describe_token(t_, g)));
+        sink_.error(
+            t_.start[g], t_.end[g],
+            fmt::format("expected a newline, `}}` or `,`, found {}", describe_token(t_, g)));
       }
     }
     last = Last::Item;

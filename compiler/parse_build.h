@@ -11,7 +11,8 @@ namespace orch::parse_detail {
 
 class AstBuilder {
  public:
-  AstBuilder(const ParserTokens& toks, ErrorSink& sink) : t_(toks), sink_(sink) {}
+  AstBuilder(const ParserTokens& toks, ErrorSink& sink)
+      : t_(toks), sink_(sink), file_(sink.source().file_name()) {}
 
   // Appends the items of one chunk (whose first token is ParserTokens index `base`) to `body`;
   // with a null `ctx`, only sets the file's range.
@@ -80,6 +81,8 @@ class AstBuilder {
 
   const ParserTokens& t_;
   ErrorSink& sink_;
+  FileName file_;
+  mutable int line_hint_ = 1;
   bool depth_reported_ = false;
   size_t base_ = 0;
 };

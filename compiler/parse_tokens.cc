@@ -363,12 +363,15 @@ class Preparer {
   size_t directive(size_t i) {
     const auto& raw = out_.raw;
     size_t j = next_significant(i);
-    size_t type = j < raw.size() && raw[j].kind == TokenKind::Ident ? directive_type(raw[j].text)
-                                                                     : 0;
+    size_t type =
+        j < raw.size() && raw[j].kind == TokenKind::Ident ? directive_type(raw[j].text) : 0;
     if (type == 0) {
       const Token& t = raw[i];
       auto* d = sink_.error(t.start, t.end, "invalid template directive");
-      if (d) d->detail = "A `%{` starts a directive: `%{if ...}`, `%{else}`, `%{endif}`, `%{for ...}` or `%{endfor}`. Write `%%{` for a literal `%{`.";
+      if (d)
+        d->detail =
+            "A `%{` starts a directive: `%{if ...}`, `%{else}`, `%{endif}`, `%{for ...}` or "
+            "`%{endfor}`. Write `%%{` for a literal `%{`.";
       return P::TEMPLATE_CONTROL;
     }
     skip_ = j;

@@ -1,4 +1,5 @@
-// Source files held in memory and positions/ranges inside them (1-based line and column, 0-based byte).
+// Source files held in memory and positions/ranges inside them (1-based line and column, 0-based
+// byte).
 #pragma once
 
 #include <compare>
@@ -47,7 +48,9 @@ class FileName {
   std::shared_ptr<const std::string> name_;
 };
 
-inline std::ostream& operator<<(std::ostream& o, const FileName& f) { return o << f.str(); }
+inline std::ostream& operator<<(std::ostream& o, const FileName& f) {
+  return o << f.str();
+}
 
 // A half-open byte range [start, end) in one file. `file` is the name as shown to users.
 struct Range {
@@ -64,6 +67,7 @@ class SourceFile {
   SourceFile(std::string name, std::string text);
 
   const std::string& name() const { return name_.str(); }
+  const FileName& file_name() const { return name_; }
   const std::string& text() const { return text_; }
   // Position of a byte offset (clamped to the text).
   Pos pos_at(int64_t byte) const;
@@ -71,6 +75,9 @@ class SourceFile {
   std::string_view line(int line) const;
   int line_count() const { return static_cast<int>(line_starts_.size()); }
   Range range(int64_t start_byte, int64_t end_byte) const;
+  // Like pos_at(), starting the search at line `hint` (1-based): constant time when the byte is
+  // on that line or the next, as when walking a file front to back.
+  Pos pos_near(int64_t byte, int hint) const;
 
  private:
   FileName name_;
