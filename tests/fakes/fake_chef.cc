@@ -241,7 +241,8 @@ HttpResponse FakeChef::api(const HttpRequest& req, const std::string& rest,
   else
     res = object_endpoint(store_, base, req, parts, body, &route);
   if (!res) return chef_error(404, "no such endpoint: " + req.method + " /" + rest);
-  if (is_write(req.method)) ++store_.generation;
+  const bool search = !parts.empty() && parts[0] == "search";  // POST, but a read
+  if (is_write(req.method) && !search) ++store_.generation;
   count(route.empty() ? req.method + " /" + rest : route);
   if (before && res->status == 200) {
     --races_[parts[1]];
@@ -252,7 +253,7 @@ HttpResponse FakeChef::api(const HttpRequest& req, const std::string& rest,
     ++store_.generation;
     count("race save");
   }
-  if (is_write(req.method) && res->status < 300 && lost_reply_rate_ > 0) {
+  if (is_write(req.method) && !search && res->status < 300 && lost_reply_rate_ > 0) {
     rng_state_ ^= rng_state_ << 13;
     rng_state_ ^= rng_state_ >> 7;
     rng_state_ ^= rng_state_ << 17;
