@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "providers/http/client.h"
 #include "tests/chef_process.h"
@@ -160,6 +161,42 @@ TEST(ChefCliTest, KnifeCredentialsAreUsedWithoutAProviderBlock) {
   EXPECT_NE(std::system(cmd.c_str()), 0);
   std::string out = read_text(dir.file("out"));
   EXPECT_NE(out.find(".chef/nobody.pem"), std::string::npos) << out;
+}
+
+TEST(ChefCliTest, AnotherProvidersMachineWaitsForItsChefNode) {
+  // No chef resource and no provider block: the gate alone brings in the chef provider, which
+  // reads knife's credentials.
+  FakeChefProcess chef;
+  ASSERT_TRUE(chef.ok());
+  TempDir home;
+  std::filesystem::create_directories(home.path() / ".chef");
+  write_text(home.file(".chef/credentials"),
+             "[default]\nclient_name = \"orch-ci\"\nclient_key = \"" + kKey +
+                 "\"\nchef_server_url = \"" + chef.url() + "\"\n");
+  TempDir dir;
+  write_text(dir.file("main.orch"), R"(
+resource "sim_machine" "m" {
+  name      = "m1"
+  boot_time = "10ms"
+  ready_when {
+    chef_node = "${self.name}.example.com"
+    timeout   = "20s"
+    interval  = "100ms"
+  }
+}
+)");
+  // The machine "registers" with the Chef Server a moment after orch created it.
+  std::thread registrar([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    control(chef, "POST", "save", Json{{"node", "m1.example.com"}, {"ohai_time", 1}});
+  });
+  std::string cmd = "cd '" + dir.path().string() + "' && HOME='" + home.path().string() + "' '" +
+                    ORCH_BINARY "' apply -auto-approve -no-color >'" + dir.file("out") + "' 2>&1";
+  int rc = std::system(cmd.c_str());
+  registrar.join();
+  std::string out = read_text(dir.file("out"));
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("sim_machine.m: Creation complete"), std::string::npos) << out;
 }
 
 TEST(ChefCliTest, TwoHundredNodesConvergeUnderInjectedFaults) {
