@@ -28,7 +28,8 @@ struct Session::Impl {
   std::function<void(const std::string&, const std::string&, Duration)> on_provider_retry;
 
   Provider* provider_for(const std::string& provider_key, const std::string& type);
-  void refresh(bool enabled, Diagnostics& diags);
+  // `pending_only`: look up only entries with no object (interrupted creates), e.g. for destroy.
+  void refresh(bool enabled, Diagnostics& diags, bool pending_only = false);
 };
 
 // True when no value in the map is (or contains) unknown.

@@ -63,6 +63,15 @@ struct ReadResult {
   int requests = 0;  // API calls made (for batching checks and benchmarks)
 };
 
+// Objects a provider finds marked as owned by this stack (EC2 tags orch:stack / orch:address),
+// by the address they are marked with, that the state does not claim: what `plan` offers to
+// adopt instead of creating anew.
+struct OwnedResult {
+  std::map<std::string, ObjectState> objects;
+  std::optional<ProviderError> error;
+  int requests = 0;
+};
+
 enum class ChangeAction { NoOp, Create, Read, Update, Delete, Replace };
 
 // Plan-time question: given prior state and the desired configuration, what will it become?
@@ -144,6 +153,12 @@ class Provider {
   // Readiness gates this provider offers (kinds listed in schema().gates).
   virtual void check_gate(const GateRequest& request, std::function<void(GateResult)> done) = 0;
   virtual ProviderLimits limits() const { return {}; }
+  // Objects of `type` marked for this stack that no ReadItem of this run claimed (see
+  // OwnedResult). Providers without ownership marks find nothing.
+  virtual void list_owned(const std::string& type, std::function<void(OwnedResult)> done) {
+    (void)type;
+    done(OwnedResult{});
+  }
 };
 
 // Creates providers by name ("sim", ...). Providers not compiled in are absent.

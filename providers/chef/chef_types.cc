@@ -10,6 +10,7 @@ std::unique_ptr<ChefResourceType> make_chef_environment();
 std::unique_ptr<ChefResourceType> make_chef_data_bag();
 std::unique_ptr<ChefResourceType> make_chef_data_bag_item();
 std::unique_ptr<ChefResourceType> make_chef_client();
+std::unique_ptr<ChefResourceType> make_chef_converge();
 std::unique_ptr<ChefDataSourceType> make_chef_search();
 std::unique_ptr<ChefGateKind> make_chef_node_gate();
 std::unique_ptr<ChefGateKind> make_chef_tag_gate();
@@ -23,6 +24,7 @@ ChefTypes chef_types() {
   t.resources.push_back(make_chef_data_bag());
   t.resources.push_back(make_chef_data_bag_item());
   t.resources.push_back(make_chef_client());
+  t.resources.push_back(make_chef_converge());
   t.data_sources.push_back(make_chef_search());
   t.gates.push_back(make_chef_node_gate());
   t.gates.push_back(make_chef_tag_gate());

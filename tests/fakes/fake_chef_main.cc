@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "tests/fakes/fake_chef.h"
+#include "tests/fakes/fake_chef_push.h"
 
 using namespace orch::fakes;
 
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
   FakeChef chef(options);
   for (const auto& [name, pem, validator] : clients) chef.add_client(name, pem, validator);
   if (lost > 0) chef.set_lost_reply_rate(lost);
+  auto push_jobs = add_push_jobs(chef);  // Push Jobs, every node's client up by default
   if (!faults_spec.empty()) {
     std::string error;
     auto f = parse_faults(faults_spec, &error);
