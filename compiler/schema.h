@@ -73,6 +73,9 @@ class SchemaRegistry {
   const Schema* resource(std::string_view type) const;
   const Schema* data_source(std::string_view type) const;
   const GateSchema* gate(std::string_view kind) const;
+  // The provider offering gate `kind` ("" when none): a gate may check another provider's world
+  // (an ec2_instance ready when its chef_node is registered).
+  std::string gate_provider(std::string_view kind) const;
   std::vector<std::string> resource_types() const;
   std::vector<std::string> data_source_types() const;
   std::vector<std::string> gate_kinds() const;

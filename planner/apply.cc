@@ -139,6 +139,19 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
     bool core = g.kind == "http" || g.kind == "tcp" || g.kind == "command";
     if (!core) {
       Provider* p = I.provider_for(b->resource->provider_key, b->resource->type);
+      auto offers = [&](Provider* q) {
+        if (!q) return false;
+        for (const auto& gs : q->schema().gates)
+          if (gs.kind == spec.kind) return true;
+        return false;
+      };
+      // The gate may belong to another provider (a machine ready when its chef_node exists).
+      if (!offers(p))
+        for (const auto& [name, q] : I.providers)
+          if (offers(q.get())) {
+            p = q.get();
+            break;
+          }
       GateRequest req;
       req.kind = spec.kind;
       req.value = spec.value;

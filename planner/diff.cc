@@ -59,8 +59,16 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
   if (in.refreshed && in.prior && in.prior->has_object() && !in.current)
     rc.drift = "has been deleted outside orch";
   if (in.refreshed && in.prior && in.prior->has_object() && in.current && !is_data) {
-    ValueMap prior_attrs = mark_schema_sensitive(in.schema, in.prior->attributes);
-    if (!object_of(prior_attrs).equals(rc.before)) rc.drift = "has changed outside orch";
+    // Drift is a change of what the configuration can set: attributes only the provider
+    // reports (computed, not configurable — a node's ohai_time) change on their own.
+    auto settable = [&](ValueMap m) {
+      if (in.schema)
+        for (const auto& a : in.schema->attributes)
+          if (a.computed && !a.optional && !a.required) m.erase(a.name);
+      return object_of(mark_schema_sensitive(in.schema, std::move(m)));
+    };
+    if (!settable(in.prior->attributes).equals(settable(in.current->attributes)))
+      rc.drift = "has changed outside orch";
   }
 
   auto prevent = [&](const char* what) {

@@ -137,7 +137,13 @@ bool Session::load(const PlanFile* snapshot) {
   // Providers: every provider named by a resource, a provider block or the state.
   std::set<std::string> names;
   std::function<void(const Config&)> walk = [&](const Config& c) {
-    for (const auto& [a, r] : c.resources) names.insert(SchemaRegistry::provider_of(r.type));
+    for (const auto& [a, r] : c.resources) {
+      names.insert(SchemaRegistry::provider_of(r.type));
+      // A gate of another provider (ready_when { chef_node = ... } on a machine) needs it too.
+      if (r.ready_when && options_.schemas)
+        if (auto gp = options_.schemas->gate_provider(r.ready_when->kind); !gp.empty())
+          names.insert(gp);
+    }
     for (const auto& [k, p] : c.providers) names.insert(p.name);
     for (const auto& [n, m] : c.modules)
       if (m.child) walk(*m.child);

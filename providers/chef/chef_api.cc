@@ -201,10 +201,10 @@ void ChefApi::finish(std::shared_ptr<Pending> p, http::Response res) {
       Duration delay = backoff_delay(policy, e, p->attempts, requests_sent_, call.address + what);
       ++retries_;
       if (on_retry_)
-        on_retry_(call.address,
-                  fmt::format("{} (attempt {} of {})", e.summary, p->attempts,
-                              settings_.max_attempts),
-                  delay);
+        on_retry_(
+            call.address,
+            fmt::format("{} (attempt {} of {})", e.summary, p->attempts, settings_.max_attempts),
+            delay);
       std::weak_ptr<char> guard = alive_;
       clock_.schedule(delay, [this, guard, p] {
         if (!guard.expired()) attempt(p);

@@ -150,9 +150,9 @@ std::optional<ChefSettings> resolve_settings(const ValueMap& config, Diagnostics
     s.key = RsaKey::from_pem(*key, &err);
   }
   if (!s.key) {
-    diags.error({}, fmt::format("provider \"chef\": cannot use the {}: {}", s.key_source, err));
+    diags.error({}, fmt::format("provider \"chef\": cannot use {}: {}", s.key_source, err));
   } else if (!s.key->is_private()) {
-    diags.error({}, fmt::format("provider \"chef\": the {} holds a public key", s.key_source),
+    diags.error({}, fmt::format("provider \"chef\": {} holds a public key", s.key_source),
                 "Requests are signed with the client's private key.");
     s.key.reset();
   }

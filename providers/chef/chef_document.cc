@@ -80,6 +80,7 @@ void ChefDocumentType::read_many(ChefEnv& env, std::vector<ReadItem> items,
       SearchPaging paging;
       paging.index = index;
       paging.query = q;
+      paging.missing_ok = true;  // a data bag deleted outside orch: its items are gone
       paging.keys = search_keys();
       const std::string field = search_field();
       const std::string idx = index;

@@ -23,7 +23,7 @@ struct NodeRefresh {
   std::vector<ReadItem> items;
   std::map<std::string, const ReadItem*> by_name;
   std::vector<JsonPath> keyed_paths;  // what key "p<i>" holds
-  std::map<std::string, Json> rows;   // by node name
+  std::set<std::string> resolved;     // addresses the search settled
   ReadResult result;
   std::function<void(ReadResult)> done;
   int pending = 0;
@@ -69,17 +69,25 @@ bool node_from_row(const NodeRefresh& run, const Json& row, const ReadItem& item
   return true;
 }
 
+// A search row, turned into the item's attributes as it arrives (rows are not kept: 20,000 of
+// them would double the refresh's memory).
+void take_row(NodeRefresh& run, const Json& data) {
+  const Json* name = get_path(data, {"name"});
+  if (!name || !name->is_string()) return;
+  auto it = run.by_name.find(name->get<std::string>());
+  if (it == run.by_name.end()) return;
+  const ReadItem& item = *it->second;
+  Json node;
+  if (!node_from_row(run, data, item, node)) return;
+  run.result.objects[item.address] =
+      ObjectState{node_name(item), node_attributes(node, item.attributes)};
+  run.resolved.insert(item.address);
+}
+
 void finish(std::shared_ptr<NodeRefresh> run) {
   std::vector<const ReadItem*> exact;
-  for (const auto& item : run->items) {
-    auto row = run->rows.find(node_name(item));
-    Json node;
-    if (row != run->rows.end() && node_from_row(*run, row->second, item, node))
-      run->result.objects[item.address] =
-          ObjectState{node_name(item), node_attributes(node, item.attributes)};
-    else
-      exact.push_back(&item);
-  }
+  for (const auto& item : run->items)
+    if (!run->resolved.count(item.address)) exact.push_back(&item);
   if (exact.empty() || run->result.error) return run->done(std::move(run->result));
   run->pending = static_cast<int>(exact.size());
   for (const ReadItem* item : exact) {
@@ -106,6 +114,7 @@ void read_nodes(ChefEnv& env, std::vector<ReadItem> items, std::function<void(Re
   run->items = std::move(items);
   run->done = std::move(done);
   if (run->items.empty()) return run->done(std::move(run->result));
+  for (const auto& item : run->items) run->by_name[node_name(item)] = &item;
   std::set<JsonPath> paths;
   for (const auto& item : run->items)
     for (auto& p : leaf_paths(normal_json(item.attributes))) paths.insert(std::move(p));
@@ -126,11 +135,7 @@ void read_nodes(ChefEnv& env, std::vector<ReadItem> items, std::function<void(Re
   for (size_t i = 0; i < run->keyed_paths.size(); ++i)
     paging.keys["p" + std::to_string(i)] = run->keyed_paths[i];
   paged_search(
-      env, paging,
-      [run](const Json& data) {
-        const Json* name = get_path(data, {"name"});
-        if (name && name->is_string()) run->rows[name->get<std::string>()] = data;
-      },
+      env, paging, [run](const Json& data) { take_row(*run, data); },
       [run](std::optional<ProviderError> err, int requests) {
         run->result.requests += requests;
         if (err) {

@@ -171,7 +171,7 @@ void fetch(std::shared_ptr<SearchRun> run, int64_t start) {
   call.path = fmt::format("/search/{}?q={}&rows={}&start={}", seg(run->paging.index),
                           http::url_encode(run->paging.query), run->paging.page_size, start);
   if (partial) call.body = run->paging.keys;
-  call.accept = {404};
+  if (run->paging.missing_ok) call.accept = {404};
   call.address = run->paging.address;
   ++run->in_flight;
   ++run->requests;

@@ -100,16 +100,17 @@ std::string solr_escape(const std::string& term);
 
 // Runs a paged search: with `keys`, a partial search (POST /search/<index>?q=&rows=&start=, rows'
 // "data" objects passed to `row`); without, a full one (GET, whole rows passed). The first page
-// tells the total, the rest go up to `parallel` at once. A 404 (no such data bag) is an empty
-// result. `done` gets the first error, or nullopt, and the number of requests made.
+// tells the total, the rest go up to `parallel` at once. `done` gets the first error, or nullopt,
+// and the number of requests made.
 struct SearchPaging {
   std::string index;
   std::string query = "*:*";
   Json keys;  // {"name": ["name"], ...}; null: full search
   int page_size = 1000;
   int parallel = 4;
-  int64_t limit = 0;                      // stop after this many rows (0: all)
-  std::string address;                    // for events
+  int64_t limit = 0;        // stop after this many rows (0: all)
+  bool missing_ok = false;  // a 404 (no such data bag) is an empty result, not an error
+  std::string address;      // for events
   std::function<void(int64_t)> on_total;  // the server's total, once known
 };
 void paged_search(ChefEnv& env, SearchPaging paging, std::function<void(const Json& data)> row,

@@ -241,7 +241,8 @@ HttpResponse FakeChef::api(const HttpRequest& req, const std::string& rest,
   else
     res = object_endpoint(store_, base, req, parts, body, &route);
   if (!res) return chef_error(404, "no such endpoint: " + req.method + " /" + rest);
-  if (is_write(req.method)) ++store_.generation;
+  const bool search = !parts.empty() && parts[0] == "search";  // POST, but a read
+  if (is_write(req.method) && !search) ++store_.generation;
   count(route.empty() ? req.method + " /" + rest : route);
   if (before && res->status == 200) {
     --races_[parts[1]];
@@ -252,7 +253,7 @@ HttpResponse FakeChef::api(const HttpRequest& req, const std::string& rest,
     ++store_.generation;
     count("race save");
   }
-  if (is_write(req.method) && res->status < 300 && lost_reply_rate_ > 0) {
+  if (is_write(req.method) && !search && res->status < 300 && lost_reply_rate_ > 0) {
     rng_state_ ^= rng_state_ << 13;
     rng_state_ ^= rng_state_ >> 7;
     rng_state_ ^= rng_state_ << 17;
@@ -287,9 +288,59 @@ HttpResponse FakeChef::control(const HttpRequest& req) {
                      body.value("ohai_time", 0.0));
     return chef_json(200, body);
   }
+  if (what == "node" && req.method == "PUT") {  // replace a node as someone else would
+    with_store([&](FakeChefStore& s) { s.nodes[body.value("name", "")] = body; });
+    return chef_json(200, body);
+  }
+  if (what == "node" && req.method == "DELETE") {
+    with_store([&](FakeChefStore& s) { s.nodes.erase(body.value("name", "")); });
+    return chef_json(200, body);
+  }
+  if (what == "seed" && req.method == "POST") {
+    // Many nodes at once, as orch would have written them for `stack`, each with an ohai-like
+    // automatic section (benchmarks): {count, prefix, stack, normal, automatic_keys}.
+    const int n = body.value("count", 0);
+    const std::string prefix = body.value("prefix", "node-");
+    const std::string stack = body.value("stack", "bench");
+    const Json normal = body.value("normal", Json::object());
+    const int keys = body.value("automatic_keys", 40);
+    with_store([&](FakeChefStore& s) {
+      for (int i = 0; i < n; ++i) {
+        const std::string name = prefix + std::to_string(i);
+        Json node = {{"name", name},
+                     {"chef_environment", "_default"},
+                     {"json_class", "Chef::Node"},
+                     {"chef_type", "node"},
+                     {"run_list", {"role[web]"}},
+                     {"default", Json::object()},
+                     {"override", Json::object()}};
+        node["normal"] = normal;
+        node["normal"]["orch"][stack] = {{"address", "chef_node.n[" + std::to_string(i) + "]"}};
+        node["normal"]["tags"] = {"orch:" + stack};
+        Json automatic = {
+            {"fqdn", name + ".example.com"},
+            {"ipaddress", "10." + std::to_string(i / 65536 % 256) + "." +
+                              std::to_string(i / 256 % 256) + "." + std::to_string(i % 256)},
+            {"platform", "debian"},
+            {"platform_version", "12"},
+            {"ohai_time", 1700000000 + i}};
+        for (int k = 0; k < keys; ++k)
+          automatic["ohai_plugin_" + std::to_string(k)] = {{"value", std::string(40, 'x')},
+                                                           {"index", k}};
+        node["automatic"] = std::move(automatic);
+        s.nodes[name] = std::move(node);
+      }
+    });
+    return chef_json(200, Json{{"seeded", n}});
+  }
+  if (what == "counts" && req.method == "DELETE") {
+    reset_counts();
+    return chef_json(200, Json::object());
+  }
   if (what == "counts" && req.method == "GET") {
     Json out = Json::object();
     for (const auto& [k, v] : counts()) out[k] = v;
+    out["nodes"] = node_count();
     out["unauthorized"] = unauthorized();
     return chef_json(200, out);
   }

@@ -6,6 +6,11 @@
 // HttpServer's Faults), and controls for tests: lost replies (a write committed, then a 500),
 // chef-client saves racing orch's writes, and counters per route.
 //
+// Controls over HTTP (unsigned, never faulted) under /_fake/chef/: POST clients {name,
+// public_key, validator}, POST race {node, times}, POST lost_replies {rate}, POST save {node,
+// automatic, ohai_time}, PUT/DELETE node {name, ...}, POST seed {count, prefix, stack, normal,
+// automatic_keys} (many nodes as orch wrote them), GET/DELETE counts, GET dump.
+//
 // Extensions (Push Jobs): add_extension("pushy/", handler) in a file of its own; requests below
 // /organizations/ORG/pushy/ are authenticated, then handed to it with the store.
 #pragma once

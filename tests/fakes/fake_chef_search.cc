@@ -47,6 +47,58 @@ void expand(const Json& j, const std::string& path, const std::string& leaf,
   if (leaf != path) out[leaf].push_back(value);
 }
 
+// The values of one field, found without expanding the whole document: a field without '_' or
+// '.' can only be a leaf key (at any depth) or a top-level key, so keys are compared in place.
+// Fields with separators, and "*", fall back to the full expansion (built once per document).
+class Fields {
+ public:
+  explicit Fields(const Json& doc) : doc_(doc) {}
+  const std::vector<std::string>& values(const std::string& field) {
+    auto it = cache_.find(field);
+    if (it != cache_.end()) return it->second;
+    std::vector<std::string>& out = cache_[field];
+    if (field.find_first_of("_.") == std::string::npos) {
+      collect(doc_, field, out);
+    } else {
+      const auto& all = expanded();
+      auto f = all.find(field);
+      if (f != all.end()) out = f->second;
+    }
+    return out;
+  }
+  const std::map<std::string, std::vector<std::string>>& expanded() {
+    if (!expanded_) {
+      expanded_.emplace();
+      expand(doc_, "", "", *expanded_);
+    }
+    return *expanded_;
+  }
+
+ private:
+  static void scalars(const Json& j, std::vector<std::string>& out) {
+    if (j.is_object()) return;  // an object's values are indexed under their own keys
+    if (j.is_array()) {
+      for (const auto& e : j) scalars(e, out);
+      return;
+    }
+    out.push_back(j.is_string() ? j.get<std::string>() : j.dump());
+  }
+  static void collect(const Json& j, const std::string& key, std::vector<std::string>& out) {
+    if (j.is_array()) {
+      for (const auto& e : j) collect(e, key, out);
+      return;
+    }
+    if (!j.is_object()) return;
+    for (const auto& [k, v] : j.items()) {
+      if (k == key) scalars(v, out);
+      if (v.is_structured()) collect(v, key, out);
+    }
+  }
+  const Json& doc_;
+  std::map<std::string, std::vector<std::string>> cache_;
+  std::optional<std::map<std::string, std::vector<std::string>>> expanded_;
+};
+
 bool wildcard(const std::string& pattern, const std::string& text, size_t p = 0, size_t t = 0) {
   while (p < pattern.size()) {
     if (pattern[p] == '*') {
@@ -103,7 +155,7 @@ bool pattern_match(const std::string& pattern, const std::string& text) {
 
 struct Parser {
   const std::string& q;
-  const std::map<std::string, std::vector<std::string>>& fields;
+  Fields& fields;
   size_t pos = 0;
   std::string error;
 
@@ -150,14 +202,12 @@ struct Parser {
     const std::string pat = as_pattern(quoted ? raw.substr(1, raw.size() - 2) : raw, quoted);
     if (field == "*") {
       if (pat == "\x01") return true;
-      for (const auto& [f, values] : fields)
+      for (const auto& [f, values] : fields.expanded())
         for (const auto& v : values)
           if (pattern_match(pat, v)) return true;
       return false;
     }
-    auto it = fields.find(field);
-    if (it == fields.end()) return false;
-    for (const auto& v : it->second)
+    for (const auto& v : fields.values(field))
       if (pattern_match(pat, v)) return true;
     return false;
   }
@@ -303,8 +353,7 @@ Json index_document(const std::string& index, const Json& object) {
 }
 
 std::optional<bool> solr_match(const std::string& q, const Json& doc, std::string* error) {
-  std::map<std::string, std::vector<std::string>> fields;
-  expand(doc, "", "", fields);
+  Fields fields(doc);
   Parser p{q, fields, 0, {}};
   bool v = p.expr();
   p.skip();
