@@ -8,6 +8,7 @@
 #include "planner/executor.h"
 #include "planner/graph.h"
 #include "planner/run_impl.h"
+#include "planner/timeline.h"
 
 namespace orch {
 namespace {
@@ -134,6 +135,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
     Diagnostics scratch;
     ReadyWhenSpec spec = evaluate_ready_when(*b->resource->ready_when, *scope, scratch);
     ExecGate g = exec_gate(spec);
+    if (I.simulation) I.simulation->adjust_gate(b->resource->type, address, g);
     bool core = g.kind == "http" || g.kind == "tcp" || g.kind == "command";
     if (!core) {
       Provider* p = I.provider_for(b->resource->provider_key, b->resource->type);
@@ -428,6 +430,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
 
   ExecOptions eo;
   eo.parallelism = options_.parallelism;
+  if (I.simulation) eo.seed = I.simulation->model().seed();
   Executor ex(*I.clock, std::move(eg), eo, &observer);
   executor = &ex;
   // On a real clock, poll the interrupt flag while steps run.
@@ -440,6 +443,11 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   executor = nullptr;
 
   summary.interrupted = result.interrupted;
+  summary.timeline = build_timeline(pg, ex.graph(), result);
+  summary.timeline.simulated = simulated_;
+  summary.timeline.seed = eo.seed;
+  summary.timeline.command = plan.destroy_mode ? "destroy" : "apply";
+  summary.timeline.parallelism = options_.parallelism;
   summary.makespan = result.makespan;
   for (StepId id : result.critical_path) {
     const PlanNode& n = pg.nodes[id];
@@ -479,6 +487,13 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
     diags_.error({}, "Cannot write the state snapshot", e->message);
   }
   for (const auto& [name, p] : I.providers) (void)p;
+  // Every apply's timeline is kept (.orch/runs/, or .orch/simulate/runs/) for show -timeline.
+  summary.timeline.recorded_at = utc_now_rfc3339();
+  std::string timeline_error;
+  summary.timeline_file = record_timeline(
+      summary.timeline, runs_dir(I.work_dir, I.simulation != nullptr), &timeline_error);
+  if (summary.timeline_file.empty())
+    diags_.warning({}, "Cannot record the apply's timeline", timeline_error);
   return summary;
 }
 

@@ -111,7 +111,16 @@ bool Session::load(const PlanFile* snapshot) {
     }
   }
   std::string err;
-  I.backend = open_backend(bc, &err);
+  if (options_.simulate) {
+    // A rehearsal: twins of every provider, and a state of its own (planner/simulation.h).
+    SimulationOptions so{options_.simulate_profile, options_.simulate_seed};
+    I.simulation = Simulation::prepare(*config_, dir, so, options_.schemas, sources_, diags_);
+    if (!I.simulation) return false;
+    I.backend = I.simulation->open_backend(bc, diags_);
+    if (!I.backend) return false;
+  } else {
+    I.backend = open_backend(bc, &err);
+  }
   if (!I.backend) {
     diags_.error(config_->backend ? config_->backend->range : Range{}, "Invalid backend", err);
     return false;
@@ -145,6 +154,7 @@ bool Session::load(const PlanFile* snapshot) {
   Model root_scope_model(*config_, I.variables, diags_);
   for (const auto& name : names) {
     std::unique_ptr<Provider> p = options_.make_provider ? options_.make_provider(name) : nullptr;
+    if (p && I.simulation) p = I.simulation->twin(std::move(p));
     if (!p) {
       diags_.error({}, "Provider \"" + name + "\" is not available",
                    "This orch has no provider named \"" + name + "\" compiled in.");
@@ -160,11 +170,14 @@ bool Session::load(const PlanFile* snapshot) {
     ctx.clock = I.clock.get();
     ctx.state_lineage = I.loaded.state.lineage;
     ctx.work_dir = dir;
+    if (I.simulation) ctx.seed = I.simulation->model().seed();
     p->configure(cfg, ctx, diags_);
     I.providers[name] = std::move(p);
   }
   return !diags_.has_errors();
 }
+
+const Simulation* Session::simulation() const { return impl_->simulation.get(); }
 
 Provider* Session::Impl::provider_for(const std::string& provider_key, const std::string& type) {
   std::string name = provider_key.substr(0, provider_key.find('.'));
@@ -186,6 +199,13 @@ PlanFile Session::plan_file(const Plan& plan) const {
   pf.config_dir = fs::absolute(options_.dir).lexically_normal().string();
   pf.config_files = impl_->config_files;
   if (options_.parallelism > 0) pf.options["parallelism"] = std::to_string(options_.parallelism);
+  if (options_.simulate) {
+    // A rehearsal's plan is applied as a rehearsal (a real apply would refuse it as stale).
+    pf.options["simulate"] = "true";
+    if (!options_.simulate_profile.empty())
+      pf.options["simulate_profile"] = fs::absolute(options_.simulate_profile).string();
+    if (options_.simulate_seed) pf.options["simulate_seed"] = std::to_string(*options_.simulate_seed);
+  }
   return pf;
 }
 

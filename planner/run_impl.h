@@ -9,6 +9,7 @@
 #include "planner/backend.h"
 #include "planner/clock.h"
 #include "planner/model.h"
+#include "planner/simulation.h"
 #include "planner/run.h"
 
 namespace orch {
@@ -24,6 +25,7 @@ struct Session::Impl {
   std::map<std::string, ObjectState> current;  // by address: refreshed (or state) objects
   std::set<std::string> refreshed;
   std::unique_ptr<Model> model;
+  std::unique_ptr<Simulation> simulation;  // -simulate only
 
   Provider* provider_for(const std::string& provider_key, const std::string& type);
   void refresh(bool enabled, Diagnostics& diags);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "providers/local/local_provider.h"
 #include "providers/sim/sim_provider.h"
 
 namespace orch {
@@ -17,6 +18,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kProviders[] = {
+    {"local", [] { return std::unique_ptr<Provider>(std::make_unique<LocalProvider>()); }},
     {"sim", [] { return std::unique_ptr<Provider>(std::make_unique<SimProvider>()); }},
 };
 
