@@ -67,7 +67,7 @@ void critical_path_labels(const PlanGraph& apply_graph, const PlanGraph& g, cons
     d.highlight = ps.critical_path;
     for (size_t i = 0; i < g.nodes.size(); ++i)
       if (g.nodes[i].kind == NodeKind::Instance && ps.duration[i].count() > 0)
-        d.labels[g.nodes[i].id] = g.nodes[i].id + "\n" + short_duration(ps.duration[i].count());
+        d.labels[g.nodes[i].id] = g.nodes[i].id + " (" + short_duration(ps.duration[i].count()) + ")";
     return;
   }
   auto block_of = [](const std::string& address) {
@@ -80,7 +80,7 @@ void critical_path_labels(const PlanGraph& apply_graph, const PlanGraph& g, cons
     l = std::max(l, static_cast<int64_t>(ps.duration[i].count()));
   }
   for (const auto& [block, ms] : longest)
-    if (ms > 0) d.labels[block] = block + "\n" + short_duration(ms);
+    if (ms > 0) d.labels[block] = block + " (" + short_duration(ms) + ")";
   for (int i : ps.critical_path) {
     const int b = g.find(block_of(apply_graph.nodes[i].address));
     if (b >= 0 && (d.highlight.empty() || d.highlight.back() != b)) d.highlight.push_back(b);

@@ -39,7 +39,12 @@ void SimProfile::merge(const SimProfile& over) {
 
 SimRule SimProfile::rule_for(const std::string& type) const {
   SimRule r = defaults;
-  if (auto it = resources.find(type); it != resources.end()) r.merge(it->second);
+  auto it = resources.find(type);
+  if (it == resources.end()) return r;
+  // The type's `duration` beats the default's per-operation settings.
+  if (it->second.latency.count("duration"))
+    for (const char* op : kSimOperations) r.latency.erase(op);
+  r.merge(it->second);
   return r;
 }
 

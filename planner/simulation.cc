@@ -23,6 +23,7 @@ struct Base {
   bool existed = false;
   std::string lineage;
   uint64_t serial = 0;
+  size_t journal = 0;  // step results not yet folded into a snapshot (an interrupted apply)
   bool operator==(const Base& o) const = default;
 };
 
@@ -37,11 +38,15 @@ std::optional<Base> read_base(const fs::path& path) {
   b.existed = j.value("existed", false);
   b.lineage = j.value("lineage", std::string());
   b.serial = j.value("serial", uint64_t{0});
+  b.journal = j.value("journal", size_t{0});
   return b;
 }
 
 bool write_base(const fs::path& path, const Base& b, std::string* err) {
-  nlohmann::json j = {{"existed", b.existed}, {"lineage", b.lineage}, {"serial", b.serial}};
+  nlohmann::json j = {{"existed", b.existed},
+                      {"lineage", b.lineage},
+                      {"serial", b.serial},
+                      {"journal", b.journal}};
   const fs::path tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -100,7 +105,7 @@ std::unique_ptr<Backend> Simulation::open_backend(const BackendConfig& real,
                                 "nothing: {}",
                                 e->message));
     } else if (loaded.existed) {
-      current = Base{true, loaded.state.lineage, loaded.state.serial};
+      current = Base{true, loaded.state.lineage, loaded.state.serial, loaded.journal_records};
     }
   } else {
     diags.warning({}, "Simulating from an empty state",

@@ -96,20 +96,20 @@ TEST_F(CliSimulate, RealAppliesAreRecordedToo) {
 TEST_F(CliSimulate, GraphCriticalPathUsesSimulatedDurations) {
   auto g = orch({"graph", "-type=apply", "-critical-path"});
   ASSERT_EQ(g.exit_code, 0) << g.err;
-  EXPECT_NE(g.out.find("\"sim_machine.node[0]\" [label = \"sim_machine.node[0]\\n40s\", color = "
+  EXPECT_NE(g.out.find("\"sim_machine.node[0]\" [label = \"sim_machine.node[0] (40s)\", color = "
                        "red"),
             std::string::npos)
       << g.out;
-  EXPECT_NE(g.out.find("\"sim_machine.node[10]\" [label = \"sim_machine.node[10]\\n1m30s\"]"),
+  EXPECT_NE(g.out.find("\"sim_machine.node[10]\" [label = \"sim_machine.node[10] (1m30s)\"]"),
             std::string::npos)
       << g.out;
   // The slowest machine is not on the critical path: the first one up is (any-of).
-  EXPECT_EQ(g.out.find("\"sim_machine.node[10]\" [label = \"sim_machine.node[10]\\n1m30s\", color"),
+  EXPECT_EQ(g.out.find("\"sim_machine.node[10]\" [label = \"sim_machine.node[10] (1m30s)\", color"),
             std::string::npos);
 
   auto blocks = orch({"graph", "-critical-path"});
   ASSERT_EQ(blocks.exit_code, 0) << blocks.err;
-  EXPECT_NE(blocks.out.find("\"sim_election.master\" [label = \"sim_election.master\\n500ms\", "
+  EXPECT_NE(blocks.out.find("\"sim_election.master\" [label = \"sim_election.master (500ms)\", "
                             "color = red"),
             std::string::npos)
       << blocks.out;
@@ -126,7 +126,7 @@ TEST_F(CliSimulate, ProfilesAndTheirErrors) {
   std::ofstream(dir.file("bad.yaml")) << "resources:\n  sim_tsk:\n    create: 2m\n";
   auto bad = orch({"plan", "-simulate-profile", "bad.yaml"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("Did you mean \"sim_task\"?"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("\"sim_task\"?"), std::string::npos) << bad.err;
 
   std::ofstream(dir.file("extra.orch")) << "simulate {\n  default {\n    create = \"fast\"\n  }\n}\n";
   auto block = orch({"validate"});

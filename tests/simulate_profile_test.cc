@@ -44,7 +44,7 @@ class SimulateProfileTest : public ::testing::Test {
 };
 
 TEST_F(SimulateProfileTest, BlockSettings) {
-  SimProfile p = from_block(R"(
+  SimProfile p = from_block(R"orch(
 simulate {
   seed = 7
   default {
@@ -66,7 +66,7 @@ simulate {
     requests_per_second = 20
   }
 }
-)");
+)orch");
   ASSERT_FALSE(diags.has_errors()) << summaries(diags);
   EXPECT_EQ(p.seed, 7u);
   EXPECT_EQ(p.defaults.latency.at("create").a, 30s);
@@ -88,7 +88,7 @@ simulate {
 TEST_F(SimulateProfileTest, BlockErrorsNameTheProblem) {
   from_block("simulate {\n  resource \"ec2_instanse\" {\n    create = \"1m\"\n  }\n}\n");
   EXPECT_TRUE(has_diag(diags, "Unknown resource type in simulation settings",
-                       "Did you mean \"ec2_instance\"?"))
+                       "did you mean \"ec2_instance\"?"))
       << summaries(diags);
 
   from_block("simulate {\n  resource \"ec2_instance\" {\n    create = \"soon\"\n  }\n}\n");
@@ -99,11 +99,11 @@ TEST_F(SimulateProfileTest, BlockErrorsNameTheProblem) {
   EXPECT_TRUE(has_diag(diags, "Invalid simulated failure rate", "from 0 to 1")) << summaries(diags);
 
   from_block("simulate {\n  default {\n    craete = \"1s\"\n  }\n}\n");
-  EXPECT_TRUE(has_diag(diags, "Unsupported simulation setting", "Did you mean \"create\"?"))
+  EXPECT_TRUE(has_diag(diags, "Unsupported simulation setting", "did you mean \"create\"?"))
       << summaries(diags);
 
   from_block("simulate {\n  sead = 3\n}\n");
-  EXPECT_TRUE(has_diag(diags, "Unsupported argument", "Did you mean \"seed\"?"))
+  EXPECT_TRUE(has_diag(diags, "Unsupported argument", "did you mean \"seed\"?"))
       << summaries(diags);
 
   from_block("simulate {\n  seed = -1\n}\n");
@@ -144,7 +144,7 @@ TEST_F(SimulateProfileTest, CheckConfigReportsBlockErrors) {
 }
 
 TEST_F(SimulateProfileTest, YamlSettings) {
-  auto p = from_yaml(R"(
+  auto p = from_yaml(R"orch(
 seed: 11
 default:
   create: 30s
@@ -157,7 +157,7 @@ resources:
 providers:
   ec2:
     max_concurrency: 10
-)");
+)orch");
   ASSERT_TRUE(p) << summaries(diags);
   EXPECT_EQ(p->seed, 11u);
   EXPECT_EQ(p->defaults.latency.at("create").a, 30s);
@@ -178,14 +178,14 @@ TEST_F(SimulateProfileTest, YamlErrorsHaveLocations) {
   EXPECT_TRUE(has_diag(diags, "Invalid simulation profile", "must be a mapping"));
 
   EXPECT_FALSE(from_yaml("sed: 1\n"));
-  EXPECT_TRUE(has_diag(diags, "Unsupported simulation setting", "Did you mean \"seed\"?"));
+  EXPECT_TRUE(has_diag(diags, "Unsupported simulation setting", "did you mean \"seed\"?"));
 
   EXPECT_FALSE(from_yaml("seed: [1\n"));
   EXPECT_TRUE(has_diag(diags, "Invalid simulation profile"));
 
   EXPECT_FALSE(from_yaml("resources:\n  chef_nod:\n    create: 1s\n"));
   EXPECT_TRUE(has_diag(diags, "Unknown resource type in simulation settings",
-                       "Did you mean \"chef_node\"?"));
+                       "did you mean \"chef_node\"?"));
 
   diags = Diagnostics();
   EXPECT_FALSE(read_simulate_profile("/nonexistent/p.yaml", sources, &schemas, diags));
@@ -199,7 +199,7 @@ TEST_F(SimulateProfileTest, QuotedNumbersStayStrings) {
 }
 
 TEST_F(SimulateProfileTest, FileOverridesBlockKeyByKey) {
-  SimProfile block = from_block(R"(
+  SimProfile block = from_block(R"orch(
 simulate {
   seed = 1
   resource "ec2_instance" {
@@ -208,7 +208,7 @@ simulate {
     fail_rate = 0.5
   }
 }
-)");
+)orch");
   auto file = from_yaml("seed: 2\nresources:\n  ec2_instance:\n    create: 2m\n");
   ASSERT_TRUE(file);
   block.merge(*file);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "planner/plan_simulation.h"
 #include "planner/run.h"
 #include "providers/sim/sim_provider.h"
 #include "tests/support/config_fixture.h"
@@ -22,7 +23,7 @@ using testing::summaries;
 
 // A cluster in the shape of DESIGN.md's example: the first node up is elected master through
 // etcd, registered with Chef, converged and gated before the workers' canary + 50% batches.
-constexpr const char* kCluster = R"(
+constexpr const char* kCluster = R"orch(
 variable "workers" {
   type    = number
   default = 4
@@ -79,7 +80,7 @@ resource "chef_converge" "worker" {
 output "master" {
   value = etcd_election.master.leader
 }
-)";
+)orch";
 
 class SimulationTest : public ::testing::Test {
  protected:
@@ -185,6 +186,23 @@ TEST_F(SimulationTest, SimulatedStateIsItsOwn) {
   EXPECT_TRUE(fs::exists(r->timeline_file));
   EXPECT_NE(r->timeline_file.find("simulate/runs/"), std::string::npos);
 
+  // The election ran when the first machine was up: the other candidates' DNS names were not
+  // known yet, so (as with the real provider) it got the known ones, and the next plan
+  // completes the list in place; the leader stays.
+  {
+    Session again(options());
+    auto p = plan(again);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->counts().change, 1);
+    EXPECT_EQ(p->counts().add + p->counts().destroy, 0);
+    const ResourceChange* e = p->find("etcd_election.master");
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->action, PlanAction::Update);
+    EXPECT_TRUE(e->after.attributes().at("leader").equals(e->before.attributes().at("leader")));
+    auto second = again.apply(*p, false, {});
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->changed, 1);
+  }
   // plan → apply -simulate → plan -simulate: no changes.
   Session again(options());
   auto p = plan(again);
@@ -260,14 +278,14 @@ TEST_F(SimulationTest, ProfileErrorsStopTheRun) {
 }
 
 TEST_F(SimulationTest, GateDurationsFromTheProfile) {
-  write(kCluster + std::string(R"(
+  write(kCluster + std::string(R"orch(
 simulate {
   resource "ec2_instance" {
     create = "1m"
     gate   = "2m"
   }
 }
-)"));
+)orch"));
   auto r = apply(options());
   ASSERT_TRUE(r);
   const TimelineStep* node = r->timeline.find("ec2_instance.node[0]");
@@ -278,7 +296,7 @@ simulate {
   EXPECT_EQ(election->started, 180'000);
 }
 
-constexpr const char* kQuickstart = R"(
+constexpr const char* kQuickstart = R"orch(
 resource "sim_machine" "node" {
   count     = 5
   name      = "node-${count.index}"
@@ -311,7 +329,7 @@ resource "sim_task" "worker" {
 output "master" {
   value = sim_election.master.leader
 }
-)";
+)orch";
 
 TEST_F(SimulationTest, TwinOfSimBehavesLikeSim) {
   write(kQuickstart);
@@ -335,6 +353,27 @@ TEST_F(SimulationTest, TwinOfSimBehavesLikeSim) {
   EXPECT_EQ(twin->timeline.critical_path, real->timeline.critical_path);
   EXPECT_FALSE(fs::exists(other.path() / ".orch" / "sim-world.json"));
   EXPECT_EQ(testing::read_text(dir.file(".orch/sim-world.json")), world_before);
+}
+
+TEST_F(SimulationTest, PlanEstimateMatchesTheApply) {
+  write(kCluster + std::string("\nsimulate {\n  seed = 3\n}\n"));
+  Session s(options());
+  auto p = plan(s);
+  ASSERT_TRUE(p);
+  ASSERT_NE(s.simulation(), nullptr);
+  PlanSimulation estimate = simulate_plan(*p, schemas, s.simulation()->model());
+  auto applied = s.apply(*p, false, {});
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(estimate.makespan, applied->makespan);
+  EXPECT_EQ(estimate.timeline.critical_path, applied->timeline.critical_path);
+  ASSERT_FALSE(estimate.critical_path.empty());
+  EXPECT_EQ(p->graph.nodes[estimate.critical_path.front()].address.rfind("ec2_instance.node[", 0),
+            0u);
+  // Provider limits and -parallelism stretch it.
+  PlanSimulationOptions one;
+  one.parallelism = 1;
+  EXPECT_GT(simulate_plan(*p, schemas, s.simulation()->model(), one).makespan,
+            estimate.makespan * 3 / 2);
 }
 
 TEST_F(SimulationTest, SeededFromTheRealStateAndReseededWhenItMovesOn) {
@@ -402,7 +441,7 @@ TEST_F(SimulationTest, UnreadableRealStateIsAWarning) {
   EXPECT_TRUE(testing::has_diag(s.diags(), "Simulating from an empty state"));
   auto p = s.plan();
   ASSERT_TRUE(p);
-  EXPECT_EQ(p->counts().add, 13);
+  EXPECT_EQ(p->counts().add, 12);
   EXPECT_EQ(testing::read_text(dir.file(".orch/state.json")), "{ not json");
 }
 

@@ -105,9 +105,10 @@ TEST(TimelineReportTest, Table) {
   EXPECT_NE(table.find("done*"), std::string::npos);
   EXPECT_NE(table.find("boom; blocked 2 steps"), std::string::npos) << table;
   EXPECT_NE(table.find("Makespan 2m10s (simulated, seed 2)."), std::string::npos);
-  // m_x.a (started at 0) comes first; skipped steps last.
+  // In time order: m_x.a (started at 0) first; skipped steps when they were skipped.
   EXPECT_LT(table.find("m_x.a"), table.find("w_x.w[0]"));
-  EXPECT_LT(table.find("w_x.w[2]"), table.find("g_x.g"));
+  EXPECT_LT(table.find("f_x.f"), table.find("g_x.g"));
+  EXPECT_LT(table.find("g_x.g"), table.find("w_x.w[0]"));
 }
 
 }  // namespace

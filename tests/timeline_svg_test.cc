@@ -20,7 +20,7 @@ TimelineStep step(const std::string& address, int64_t start, int64_t end,
   s.status = status;
   s.ready = start;
   s.started = status == "skipped" ? -1 : start;
-  s.applied = status == "skipped" ? -1 : end;
+  s.applied = status == "done" ? end : -1;
   s.finished = end;
   return s;
 }

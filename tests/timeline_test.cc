@@ -18,7 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // A plan graph and the matching execution graph, built together.
-struct Run {
+struct Harness {
   PlanGraph pg;
   ExecGraph eg;
   VirtualClock clock;
@@ -70,7 +70,7 @@ struct Run {
 };
 
 TEST(TimelineTest, DeterminingDependencies) {
-  Run r;
+  Harness r;
   StepId a = r.op("t_x.a", 10s), b = r.op("t_x.b", 20s), c = r.op("t_x.c", 1s);
   r.edge(a, c);
   r.edge(b, c);
@@ -100,7 +100,7 @@ TEST(TimelineTest, DeterminingDependencies) {
 }
 
 TEST(TimelineTest, RolloutBatchesAndLimits) {
-  Run r;
+  Harness r;
   ExecRollout ro;
   ro.name = "t_w.w";
   ro.canary = 1;
@@ -113,8 +113,8 @@ TEST(TimelineTest, RolloutBatchesAndLimits) {
   EXPECT_EQ(t.find("t_w.w[0]")->batch, 0);
   EXPECT_EQ(t.find("t_w.w[0]")->rollout, "t_w.w");
   EXPECT_EQ(t.find("t_w.w[4]")->batch, 2);
-  EXPECT_EQ(t.find("t_w.w[4]")->started, 30'000);
-  EXPECT_EQ(t.find("t_w.w[4]")->waited_ms(), 30'000);
+  EXPECT_EQ(t.find("t_w.w[4]")->started, 20'000);
+  EXPECT_EQ(t.find("t_w.w[4]")->waited_ms(), 20'000);
   EXPECT_EQ(t.find("t_w.w[4]")->waited_for, "rollout batch 3 of t_w.w");
   EXPECT_EQ(t.find("t_w.w[0]")->waited_for, "");
   const TimelineStep* second = t.find("t_l.b");
@@ -125,7 +125,7 @@ TEST(TimelineTest, RolloutBatchesAndLimits) {
 }
 
 TEST(TimelineTest, FailuresAndWhatTheyBlocked) {
-  Run r;
+  Harness r;
   StepId a = r.op("t_a.a", 5s, true), b = r.op("t_b.b", 1s), c = r.op("t_c.c", 1s);
   StepId all = r.node("t_b.b", NodeKind::Aggregate), d = r.op("t_d.d", 1s), ok = r.op("t_o.o", 2s);
   r.edge(a, b);
@@ -144,7 +144,7 @@ TEST(TimelineTest, FailuresAndWhatTheyBlocked) {
 }
 
 TEST(TimelineTest, RolloutStopsAreBlamedOnTheFailure) {
-  Run r;
+  Harness r;
   ExecRollout ro;
   ro.name = "t_w.w";
   ro.canary = 1;
@@ -158,7 +158,7 @@ TEST(TimelineTest, RolloutStopsAreBlamedOnTheFailure) {
 }
 
 TEST(TimelineTest, JsonRoundTrip) {
-  Run r;
+  Harness r;
   StepId a = r.op("t_a.a[\"k\"]", 5s, true), b = r.op("t_b.b", 1s);
   r.edge(a, b);
   Timeline t = r.run();

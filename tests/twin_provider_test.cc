@@ -144,6 +144,18 @@ TEST_F(TwinProviderTest, WithoutAnyOfTheFirstCandidateLeads) {
   EXPECT_EQ(r.object->attributes.at("leader").as_string(), "x");
 }
 
+TEST_F(TwinProviderTest, ElectionsWithoutHintsAreRecognisedByName) {
+  ProviderSchema schema = testing::etcd_like_schema();
+  schema.resources["etcd_election"].simulation = {};
+  TwinProvider& etcd = twin(schema);
+  ValueMap cfg = {{"name", Value::string("e")},
+                  {"candidates", Value::list({Value::string("x"), Value::string("y")})}};
+  ApplyResult r = run(etcd, "etcd_election", "etcd_election.e", cfg, ChangeAction::Create,
+                      std::nullopt, {SatisfiedDependency{"m.n[1]", {{"dns", Value::string("y")}}}});
+  ASSERT_TRUE(r.object);
+  EXPECT_EQ(r.object->attributes.at("leader").as_string(), "y");
+}
+
 TEST_F(TwinProviderTest, CountersCountRuns) {
   TwinProvider& chef = twin(testing::chef_like_schema());
   ValueMap cfg = {{"nodes", Value::list({Value::string("n1")})},

@@ -139,7 +139,11 @@ void LocalProvider::apply(const ApplyRequest& req, std::function<void(ApplyResul
                        ? req.prior->id
                        : fmt::format("cmd-{:012x}", stable_hash(req.idempotency_token, 0) >> 16);
   ApplyRequest copy = req;
-  run_gate_command(*io, cmd->unmarked().as_string(), 0, limit,
+  // In the configuration's directory, like every relative path in a configuration.
+  std::string dir = ctx_.work_dir.empty() ? "." : ctx_.work_dir, quoted = "'";
+  for (char c : dir) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  run_gate_command(*io, "cd " + quoted + " || exit 125\n" + cmd->unmarked().as_string(), 0, limit,
                    [copy, runs, id, done = std::move(done)](GateResult r) {
                      if (!r.holds)
                        return done({std::nullopt,

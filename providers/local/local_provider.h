@@ -1,7 +1,8 @@
 // The `local` provider: `local_command` runs a command with /bin/sh on the machine running orch,
-// as a child process on the event loop (real clock), like Terraform's local-exec. It is the
-// real-clock step the Ansible comparison uses (bench/peer_ansible.sh), and a way to hook scripts
-// into a graph. A change of `command` or `triggers` runs it again; deleting it runs nothing.
+// in the configuration's directory, as a child process on the event loop (real clock), like
+// Terraform's local-exec. It is the real-clock step the Ansible comparison uses
+// (bench/peer_ansible.sh), and a way to hook scripts into a graph. A change of `command` or
+// `triggers` runs it again; deleting it runs nothing.
 #pragma once
 
 #include <memory>

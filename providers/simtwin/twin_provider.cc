@@ -29,9 +29,42 @@ std::optional<std::vector<std::string>> known_strings(const Value* v) {
   return out;
 }
 
+// The known strings of a list that may still hold unknown elements (candidates whose machines
+// are not up yet when an election runs at the first one).
+std::optional<std::vector<std::string>> some_strings(const Value* v) {
+  if (!v || !v->is_sequence()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const Value& e : v->unmarked().elements())
+    if (e.kind() == ValueKind::String) out.push_back(e.as_string());
+  return out;
+}
+
+// `v` without what is still unknown in it: unknown elements and entries dropped, an unknown
+// value null. What a real provider can be sent of a configuration that is not all known yet.
+Value known_part(const Value& v) {
+  if (v.is_unknown()) return Value::null(v.type());
+  if (v.is_wholly_known()) return v;
+  if (v.is_mapping()) {
+    ValueMap m;
+    for (const auto& [k, e] : v.attributes())
+      if (!e.is_unknown()) m[k] = known_part(e);
+    return v.kind() == ValueKind::Object ? Value::object(std::move(m))
+                                         : Value::map(std::move(m), v.type().element());
+  }
+  if (v.is_sequence()) {
+    ValueList l;
+    for (const auto& e : v.elements())
+      if (!e.is_unknown()) l.push_back(known_part(e));
+    if (v.kind() == ValueKind::Tuple) return Value::tuple(std::move(l));
+    return v.kind() == ValueKind::Set ? Value::set(std::move(l), v.type().element())
+                                      : Value::list(std::move(l), v.type().element());
+  }
+  return v;
+}
+
 // The candidate standing for the instance that satisfied an any-of dependency first: equal to
 // its address or to one of its string attributes. Without one, the first candidate.
-std::optional<std::string> first_ready(const std::vector<std::string>& candidates,
+std::optional<std::string> pick_first_ready(const std::vector<std::string>& candidates,
                                        const std::vector<SatisfiedDependency>& satisfied_by) {
   for (const auto& dep : satisfied_by)
     for (const auto& c : candidates) {
@@ -78,6 +111,27 @@ Value resolve_unknowns(const std::string& name, const Value& v, const SynthConte
                                       : Value::list(std::move(l), v.type().element());
   }
   return v;
+}
+
+// The schema's first-ready hints, plus the obvious ones it forgot to declare: a computed string
+// named like an election's winner next to a list of strings named like its candidates.
+std::map<std::string, std::string> first_ready_of(const Schema& schema) {
+  std::map<std::string, std::string> out = schema.simulation.first_ready;
+  static const char* winners[] = {"leader", "winner", "primary", "master", "elected"};
+  static const char* pools[] = {"candidates", "members", "nodes"};
+  for (const char* w : winners) {
+    const AttributeSchema* a = schema.attribute(w);
+    if (!a || !a->computed || a->type.kind != TypeKind::String || out.count(w)) continue;
+    for (const char* p : pools) {
+      const AttributeSchema* list = schema.attribute(p);
+      if (list && !list->computed && list->type.kind == TypeKind::List &&
+          list->type.element().kind == TypeKind::String) {
+        out[w] = p;
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -137,6 +191,7 @@ PlanResponse TwinProvider::plan(const PlanRequest& req) {
     return resp;
   }
   const SimulationHints& hints = schema->simulation;
+  const auto first_ready = first_ready_of(*schema);
   const ValueMap* prior = req.prior ? &req.prior->attributes : nullptr;
   ValueMap& planned = resp.planned;
   auto prior_value = [&](const std::string& name) { return prior ? find(*prior, name) : nullptr; };
@@ -184,7 +239,7 @@ PlanResponse TwinProvider::plan(const PlanRequest& req) {
   for (const auto& a : schema->attributes) {
     if (!a.computed || a.optional || a.required) continue;
     if (hints.templates.count(a.name) || hints.counters.count(a.name)) continue;
-    if (auto fr = hints.first_ready.find(a.name); fr != hints.first_ready.end()) {
+    if (auto fr = first_ready.find(a.name); fr != first_ready.end()) {
       const Value* p = keeps ? prior_value(a.name) : nullptr;
       auto candidates = known_strings(find(planned, fr->second));
       const bool stays = p && p->kind() == ValueKind::String && candidates &&
@@ -225,6 +280,7 @@ void TwinProvider::fill_computed(const std::string& type, const Schema& schema,
                                  const ApplyRequest* req, const std::string& address,
                                  ValueMap& attrs) const {
   const SimulationHints& hints = schema.simulation;
+  const auto first_ready = first_ready_of(schema);
   SynthContext sc;
   sc.provider = schema_.name;
   sc.type = type;
@@ -240,11 +296,11 @@ void TwinProvider::fill_computed(const std::string& type, const Schema& schema,
   for (const auto& a : schema.attributes) {
     if (!a.computed || hints.templates.count(a.name) || hints.counters.count(a.name)) continue;
     if (!unresolved(a.name)) continue;
-    if (auto fr = hints.first_ready.find(a.name); fr != hints.first_ready.end()) {
-      auto candidates = known_strings(find(attrs, fr->second));
+    if (auto fr = first_ready.find(a.name); fr != first_ready.end()) {
+      auto candidates = some_strings(find(attrs, fr->second));
       std::optional<std::string> leader;
       if (candidates)
-        leader = first_ready(*candidates, req ? req->satisfied_by
+        leader = pick_first_ready(*candidates, req ? req->satisfied_by
                                               : std::vector<SatisfiedDependency>{});
       if (leader) {
         attrs[a.name] = Value::string(*leader);
@@ -291,9 +347,14 @@ void TwinProvider::fill_computed(const std::string& type, const Schema& schema,
     it->second = it->second.kind() == ValueKind::Set ? Value::set(std::move(elems))
                                                      : Value::list(std::move(elems));
   }
-  // Anything else still unknown (never stored unknown).
-  for (auto& [name, v] : attrs)
-    if (!v.is_wholly_known()) v = resolve_unknowns(name, v, sc);
+  // Nothing is stored unknown: computed values are synthesized; arguments still unknown when the
+  // step ran (other instances not created yet) are recorded as far as they were known, as a
+  // real provider would have received them; the next plan shows the rest as an update.
+  for (auto& [name, v] : attrs) {
+    if (v.is_wholly_known()) continue;
+    const AttributeSchema* a = schema.attribute(name);
+    v = a && a->computed && !a->optional ? resolve_unknowns(name, v, sc) : known_part(v);
+  }
 }
 
 void TwinProvider::apply(const ApplyRequest& req, std::function<void(ApplyResult)> done) {
