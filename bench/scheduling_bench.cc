@@ -73,8 +73,7 @@ void cluster(Dag& d, int n, bool rollout) {
   for (int i = 0; i <= n; ++i)
     members.push_back(d.step(fmt::format("chef_node.member[{}]", i), "lognormal(300ms, 0.5)",
                              {machines[i], election}));
-  StepId master =
-      d.step("chef_converge.master", "lognormal(4m, 0.3)", members, Duration(30'000));
+  StepId master = d.step("chef_converge.master", "lognormal(4m, 0.3)", members, Duration(30'000));
   ExecRollout ro;
   ro.name = "chef_converge.worker";
   for (int i = 0; i < n; ++i)
@@ -162,7 +161,7 @@ int main(int argc, char** argv) {
   const std::vector<Shape> shapes = {
       {"cluster (canary + 50% batches)", [](Dag& d, int n) { cluster(d, n, true); }},
       {"cluster (no rollout)", [](Dag& d, int n) { cluster(d, n, false); }},
-      {"fan-out 1 → N → 1", fan},
+      {"fan-out 1 -> N -> 1", fan},
       {"layered random DAG", layered},
   };
   std::printf("Terraform-style scheduling (-parallelism=10) vs orch's default (no global limit)\n");

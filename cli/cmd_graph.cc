@@ -1,6 +1,7 @@
 // `orch graph [-type=plan|apply] [-critical-path] [DIR]`: the dependency graph in DOT.
 // plan: one node per resource block; apply: the execution graph a plan would run.
-// -critical-path: the chain that determines the plan's simulated makespan (planner/plan_simulation.h).
+// -critical-path: the chain that determines the plan's simulated makespan
+// (planner/plan_simulation.h).
 #include <iostream>
 #include <set>
 
@@ -61,13 +62,14 @@ PlanGraph block_graph(const PlanGraph& g) {
 }
 // Highlights the simulated critical path in `g` (the apply graph itself, or its block graph)
 // and labels nodes with their simulated durations.
-void critical_path_labels(const PlanGraph& apply_graph, const PlanGraph& g, const PlanSimulation& ps,
-                          bool apply_type, DotOptions& d) {
+void critical_path_labels(const PlanGraph& apply_graph, const PlanGraph& g,
+                          const PlanSimulation& ps, bool apply_type, DotOptions& d) {
   if (apply_type) {
     d.highlight = ps.critical_path;
     for (size_t i = 0; i < g.nodes.size(); ++i)
       if (g.nodes[i].kind == NodeKind::Instance && ps.duration[i].count() > 0)
-        d.labels[g.nodes[i].id] = g.nodes[i].id + " (" + short_duration(ps.duration[i].count()) + ")";
+        d.labels[g.nodes[i].id] =
+            g.nodes[i].id + " (" + short_duration(ps.duration[i].count()) + ")";
     return;
   }
   auto block_of = [](const std::string& address) {
@@ -118,7 +120,8 @@ void register_graph(CLI::App& root, CliContext& ctx) {
       SimulationOptions so;
       so.profile_path = args->run.simulate_profile;
       if (args->run.simulate_seed >= 0) so.seed = static_cast<uint64_t>(args->run.simulate_seed);
-      auto sim = Simulation::prepare(*s.config(), args->run.dir, so, schemas, s.sources(), s.diags());
+      auto sim =
+          Simulation::prepare(*s.config(), args->run.dir, so, schemas, s.sources(), s.diags());
       print_session_diagnostics(s, ctx.global);
       if (!sim) return int(kExitError);
       PlanSimulationOptions po;

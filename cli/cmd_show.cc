@@ -50,8 +50,8 @@ int show_timeline(const ShowArgs& args) {
     std::error_code e1, e2;
     if (args.simulated)
       path = sim;
-    else if (real.empty() || (!sim.empty() && fs::last_write_time(sim, e1) >
-                                                  fs::last_write_time(real, e2)))
+    else if (real.empty() ||
+             (!sim.empty() && fs::last_write_time(sim, e1) > fs::last_write_time(real, e2)))
       path = sim.empty() ? real : sim;
     else
       path = real;
@@ -84,7 +84,8 @@ int show_timeline(const ShowArgs& args) {
     std::cerr << "orch show: cannot write \"" << args.timeline << "\"\n";
     return kExitError;
   }
-  std::cerr << "Wrote the timeline of " << std::filesystem::path(path).lexically_normal().string() << " (" << (t->simulated ? "simulated " : "")
+  std::cerr << "Wrote the timeline of " << std::filesystem::path(path).lexically_normal().string()
+            << " (" << (t->simulated ? "simulated " : "")
             << (t->command.empty() ? "apply" : t->command) << " of " << t->steps.size()
             << " steps, makespan " << short_duration(t->makespan) << ") to " << args.timeline
             << "\n";

@@ -211,11 +211,11 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     std::cout << render_timeline_report(s.timeline, ro);
   }
   if (!s.timeline_file.empty() && !s.timeline.steps.empty())
-    std::cout << "\nTimeline: " << std::filesystem::path(s.timeline_file).lexically_normal().string()
+    std::cout << "\nTimeline: "
+              << std::filesystem::path(s.timeline_file).lexically_normal().string()
               << " (draw it with: orch show -timeline "
-              << "timeline.svg" << (s.timeline_file.find("/simulate/") != std::string::npos
-                                        ? " -simulate"
-                                        : "")
+              << "timeline.svg"
+              << (s.timeline_file.find("/simulate/") != std::string::npos ? " -simulate" : "")
               << ")\n";
   if (!s.outputs.empty()) {
     std::cout << "\nOutputs:\n\n";

@@ -105,8 +105,8 @@ std::optional<Distribution> parse_distribution(std::string_view text, std::strin
   std::string_view inner = t.substr(open + 1, t.size() - open - 2);
   for (size_t start = 0;;) {
     size_t comma = inner.find(',', start);
-    args.push_back(trim(inner.substr(start, comma == std::string_view::npos ? inner.npos
-                                                                            : comma - start)));
+    args.push_back(
+        trim(inner.substr(start, comma == std::string_view::npos ? inner.npos : comma - start)));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }

@@ -51,9 +51,8 @@ SimRule SimProfile::rule_for(const std::string& type) const {
 namespace {
 
 const std::vector<std::string>& rule_keys() {
-  static const std::vector<std::string> keys = {"create",    "update",         "delete", "read",
-                                                "duration",  "fail_rate",      "gate",
-                                                "transient_rate"};
+  static const std::vector<std::string> keys = {
+      "create", "update", "delete", "read", "duration", "fail_rate", "gate", "transient_rate"};
   return keys;
 }
 
@@ -96,9 +95,9 @@ void set_rule(SimRule& rule, const std::string& key, const Value& v, const Range
   if (key == "fail_rate" || key == "transient_rate") {
     const double x = v.kind() == ValueKind::Number ? v.as_number().as_double() : -1;
     if (v.kind() != ValueKind::Number || !(x >= 0 && x <= 1)) {
-      diags.error(at, "Invalid simulated failure rate",
-                  fmt::format("\"{}\" in {} must be a number from 0 to 1 (a probability).", key,
-                              where));
+      diags.error(
+          at, "Invalid simulated failure rate",
+          fmt::format("\"{}\" in {} must be a number from 0 to 1 (a probability).", key, where));
       return;
     }
     (key == "fail_rate" ? rule.fail_rate : rule.transient_rate) = x;
@@ -115,9 +114,9 @@ void set_provider(SimProviderRule& rule, const std::string& key, const Value& v,
   const bool number = v.kind() == ValueKind::Number;
   if (key == "max_concurrency") {
     if (!number || !v.as_number().is_int || v.as_number().i < 0 || v.as_number().i > 1'000'000) {
-      diags.error(at, "Invalid simulated provider limit",
-                  fmt::format("\"max_concurrency\" in {} must be a whole number (0: no limit).",
-                              where));
+      diags.error(
+          at, "Invalid simulated provider limit",
+          fmt::format("\"max_concurrency\" in {} must be a whole number (0: no limit).", where));
       return;
     }
     rule.max_concurrency = static_cast<int>(v.as_number().i);
@@ -212,8 +211,8 @@ SimProfile simulate_profile_from_block(const SimulateBlock& block, const SchemaR
     }
     if (b.labels.size() != (labelled ? 1u : 0u)) {
       diags.error(label_or_type(b), "Wrong number of labels",
-                  labelled ? fmt::format("A {} block in simulate takes one label: the {}.",
-                                         b.type, b.type == "resource" ? "type" : "provider name")
+                  labelled ? fmt::format("A {} block in simulate takes one label: the {}.", b.type,
+                                         b.type == "resource" ? "type" : "provider name")
                            : std::string("A default block takes no labels."));
       continue;
     }
@@ -357,8 +356,8 @@ std::optional<SimProfile> read_simulate_profile(const std::string& path, SourceM
   try {
     doc = YAML::Load(src->text());
   } catch (const YAML::Exception& e) {
-    const Range at = e.mark.pos < 0 ? Range{src->name(), {}, {}}
-                                    : src->range(e.mark.pos, e.mark.pos + 1);
+    const Range at =
+        e.mark.pos < 0 ? Range{src->name(), {}, {}} : src->range(e.mark.pos, e.mark.pos + 1);
     diags.error(at, "Invalid simulation profile", e.msg);
     return std::nullopt;
   }

@@ -23,9 +23,9 @@ inline constexpr const char* kSimOperations[] = {"create", "update", "delete", "
 
 struct SimRule {
   std::map<std::string, Distribution> latency;  // by operation, or "duration"
-  std::optional<double> fail_rate;       // probability that an operation fails for good
-  std::optional<double> transient_rate;  // probability that an attempt fails retryably
-  std::optional<Distribution> gate;      // ready_when gates without simulate_after
+  std::optional<double> fail_rate;              // probability that an operation fails for good
+  std::optional<double> transient_rate;         // probability that an attempt fails retryably
+  std::optional<Distribution> gate;             // ready_when gates without simulate_after
 
   // Later settings win, one key at a time.
   void merge(const SimRule& over);

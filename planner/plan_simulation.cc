@@ -72,7 +72,8 @@ PlanSimulation simulate_plan(const Plan& plan, const SchemaRegistry& schemas,
           gate.timeout = g->timeout;
           gate.interval = g->interval;
           gate.simulate_after = g->simulate_after;
-          if (!gate.simulate_after) gate.simulate_after = model.gate_latency(rc.addr.type, rc.address);
+          if (!gate.simulate_after)
+            gate.simulate_after = model.gate_latency(rc.addr.type, rc.address);
           step.gate = gate;
           break;
         }

@@ -20,8 +20,8 @@
 namespace orch {
 
 struct PlanSimulation {
-  std::vector<Duration> duration;     // per plan graph node: operation + gate (0 for others)
-  std::vector<int> critical_path;     // plan graph node indices, first to last
+  std::vector<Duration> duration;  // per plan graph node: operation + gate (0 for others)
+  std::vector<int> critical_path;  // plan graph node indices, first to last
   Timeline timeline;
   TimePoint makespan{0};
 };

@@ -177,7 +177,9 @@ bool Session::load(const PlanFile* snapshot) {
   return !diags_.has_errors();
 }
 
-const Simulation* Session::simulation() const { return impl_->simulation.get(); }
+const Simulation* Session::simulation() const {
+  return impl_->simulation.get();
+}
 
 Provider* Session::Impl::provider_for(const std::string& provider_key, const std::string& type) {
   std::string name = provider_key.substr(0, provider_key.find('.'));
@@ -204,7 +206,8 @@ PlanFile Session::plan_file(const Plan& plan) const {
     pf.options["simulate"] = "true";
     if (!options_.simulate_profile.empty())
       pf.options["simulate_profile"] = fs::absolute(options_.simulate_profile).string();
-    if (options_.simulate_seed) pf.options["simulate_seed"] = std::to_string(*options_.simulate_seed);
+    if (options_.simulate_seed)
+      pf.options["simulate_seed"] = std::to_string(*options_.simulate_seed);
   }
   return pf;
 }

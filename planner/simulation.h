@@ -23,7 +23,7 @@
 namespace orch {
 
 struct SimulationOptions {
-  std::string profile_path;     // -simulate-profile FILE (YAML); empty: none
+  std::string profile_path;      // -simulate-profile FILE (YAML); empty: none
   std::optional<uint64_t> seed;  // -simulate-seed N: over the block and the profile
 };
 
@@ -33,8 +33,8 @@ class Simulation {
   // nullptr when the profile has errors (in `diags`).
   static std::unique_ptr<Simulation> prepare(const Config& config, const std::string& work_dir,
                                              const SimulationOptions& options,
-                                             const SchemaRegistry* schemas,
-                                             SourceManager& sources, Diagnostics& diags);
+                                             const SchemaRegistry* schemas, SourceManager& sources,
+                                             Diagnostics& diags);
 
   // The simulated state (a local backend in dir()), seeded from `real` as described above. A
   // real state that cannot be read is a warning: the simulation then starts from nothing.

@@ -65,9 +65,8 @@ Timeline build_timeline(const PlanGraph& plan, const ExecGraph& graph, const Exe
   // Steps in the order they ended, so that causes are resolved before what they caused.
   std::vector<StepId> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](StepId a, StepId b) {
-    return recs[a].finish_order < recs[b].finish_order;
-  });
+  std::sort(order.begin(), order.end(),
+            [&](StepId a, StepId b) { return recs[a].finish_order < recs[b].finish_order; });
   std::vector<StepId> determining(n, kNoStep);
   for (StepId i : order) {
     StepId d = direct[i];

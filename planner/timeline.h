@@ -38,22 +38,26 @@ struct TimelineStep {
   // Failed steps: the steps skipped because of this failure, directly or transitively.
   std::vector<std::string> blocked;
 
-  int64_t operation_ms() const { return started < 0 || applied < 0 ? 0 : applied - started; }
+  // The operation's time: until it succeeded, or until it failed.
+  int64_t operation_ms() const {
+    const int64_t end = applied >= 0 ? applied : finished;
+    return started < 0 || end < 0 ? 0 : end - started;
+  }
   int64_t gate_ms() const { return applied < 0 || finished < 0 ? 0 : finished - applied; }
   int64_t waited_ms() const { return ready < 0 || started < 0 ? 0 : started - ready; }
 };
 
 struct Timeline {
   bool simulated = false;
-  uint64_t seed = 0;          // simulated runs
-  std::string command;        // "apply", "destroy"
-  std::string recorded_at;    // RFC 3339 UTC, when the apply ended
-  int parallelism = 0;        // -parallelism (0: none)
-  int64_t makespan = 0;       // ms
-  int64_t lower_bound = 0;    // ms: the longest dependency chain by the steps' own durations
+  uint64_t seed = 0;        // simulated runs
+  std::string command;      // "apply", "destroy"
+  std::string recorded_at;  // RFC 3339 UTC, when the apply ended
+  int parallelism = 0;      // -parallelism (0: none)
+  int64_t makespan = 0;     // ms
+  int64_t lower_bound = 0;  // ms: the longest dependency chain by the steps' own durations
   bool interrupted = false;
-  std::vector<TimelineStep> steps;          // visible steps, by start time then address
-  std::vector<std::string> critical_path;   // addresses, first to last
+  std::vector<TimelineStep> steps;         // visible steps, by start time then address
+  std::vector<std::string> critical_path;  // addresses, first to last
 
   const TimelineStep* find(const std::string& address) const;
 };

@@ -142,8 +142,8 @@ std::string render_timeline_report(const Timeline& t, const TimelineReportOption
         out += fmt::format("  … and {} more failures\n", failed.size() - o.max_lines);
         break;
       }
-      std::string line = fmt::format("  {} failed at {}: {}", f->address,
-                                     short_duration(f->finished), f->error);
+      std::string line =
+          fmt::format("  {} failed at {}: {}", f->address, short_duration(f->finished), f->error);
       if (!f->blocked.empty()) {
         line += fmt::format("\n      blocked {} step{}: ", f->blocked.size(),
                             f->blocked.size() == 1 ? "" : "s");
@@ -167,14 +167,14 @@ std::string render_timeline_table(const Timeline& t) {
                  const std::string& start, const std::string& end, const std::string& ran,
                  const std::string& gate, const std::string& waited, const std::string& status,
                  const std::string& notes) {
-    std::string line = fmt::format("{:<{}}  {:<6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:<9}  {}",
-                                   step, width, op, ready, start, end, ran, gate, waited, status,
-                                   notes);
+    std::string line =
+        fmt::format("{:<{}}  {:<6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:<9}  {}", step,
+                    width, op, ready, start, end, ran, gate, waited, status, notes);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     return line + "\n";
   };
-  std::string out = row("STEP", "OP", "READY", "START", "END", "RAN", "GATE", "WAITED", "STATUS",
-                        "NOTES");
+  std::string out =
+      row("STEP", "OP", "READY", "START", "END", "RAN", "GATE", "WAITED", "STATUS", "NOTES");
   for (const TimelineStep* s : in_start_order(t)) {
     std::vector<std::string> notes;
     if (!s->waited_for.empty()) notes.push_back("held by " + s->waited_for);
@@ -185,12 +185,12 @@ std::string render_timeline_table(const Timeline& t) {
     if (s->status == "skipped") notes.push_back(s->skip_reason);
     std::string joined;
     for (const auto& n : notes) joined += (joined.empty() ? "" : "; ") + n;
-    out += row(s->address, s->op, short_duration(s->ready), short_duration(s->started),
-               short_duration(s->finished),
-               s->started >= 0 ? short_duration(s->operation_ms()) : "-",
-               s->gate_ms() > 0 ? short_duration(s->gate_ms()) : "-",
-               s->waited_ms() > 0 ? short_duration(s->waited_ms()) : "-",
-               s->status + (s->critical ? "*" : ""), joined);
+    out +=
+        row(s->address, s->op, short_duration(s->ready), short_duration(s->started),
+            short_duration(s->finished), s->started >= 0 ? short_duration(s->operation_ms()) : "-",
+            s->gate_ms() > 0 ? short_duration(s->gate_ms()) : "-",
+            s->waited_ms() > 0 ? short_duration(s->waited_ms()) : "-",
+            s->status + (s->critical ? "*" : ""), joined);
   }
   out += fmt::format("\n* on the critical path. Makespan {}{}.\n", short_duration(t.makespan),
                      t.simulated ? fmt::format(" (simulated, seed {})", t.seed) : "");

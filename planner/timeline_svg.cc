@@ -110,8 +110,7 @@ std::vector<Row> grouped_rows(const Timeline& t, Key key) {
   return rows;
 }
 
-std::vector<Row> build_rows(const Timeline& t, size_t max_rows, bool& aggregated,
-                            size_t& hidden) {
+std::vector<Row> build_rows(const Timeline& t, size_t max_rows, bool& aggregated, size_t& hidden) {
   aggregated = t.steps.size() > max_rows;
   hidden = 0;
   std::vector<Row> rows;
@@ -119,11 +118,13 @@ std::vector<Row> build_rows(const Timeline& t, size_t max_rows, bool& aggregated
     rows = step_rows(t);
   } else {
     rows = grouped_rows(t, [](const TimelineStep& s) {
-      return std::pair{s.block, s.batch >= 0 ? fmt::format("batch {}", s.batch + 1)
-                                             : std::string()};
+      return std::pair{s.block,
+                       s.batch >= 0 ? fmt::format("batch {}", s.batch + 1) : std::string()};
     });
     if (rows.size() > max_rows)
-      rows = grouped_rows(t, [](const TimelineStep& s) { return std::pair{s.block, std::string()}; });
+      rows = grouped_rows(t, [](const TimelineStep& s) {
+        return std::pair{s.block, std::string()};
+      });
     if (rows.size() > max_rows)
       rows = grouped_rows(t, [](const TimelineStep& s) {
         auto p = parse_address(s.address);
@@ -143,11 +144,11 @@ std::vector<Row> build_rows(const Timeline& t, size_t max_rows, bool& aggregated
 
 // Tick spacing giving at most ~10 ticks over `span` ms.
 int64_t tick_step(int64_t span) {
-  static const int64_t steps[] = {1,       2,       5,         10,        20,        50,
-                                  100,     200,     500,       1000,      2000,      5000,
-                                  10'000,  15'000,  30'000,    60'000,    120'000,   300'000,
-                                  600'000, 900'000, 1'800'000, 3'600'000, 7'200'000, 10'800'000,
-                                  21'600'000, 43'200'000, 86'400'000};
+  static const int64_t steps[] = {
+      1,         2,         5,          10,         20,         50,        100,
+      200,       500,       1000,       2000,       5000,       10'000,    15'000,
+      30'000,    60'000,    120'000,    300'000,    600'000,    900'000,   1'800'000,
+      3'600'000, 7'200'000, 10'800'000, 21'600'000, 43'200'000, 86'400'000};
   for (int64_t s : steps)
     if (span / s <= 10) return s;
   return span / 10 + 1;
@@ -263,8 +264,8 @@ void draw_group(Canvas& c, const Row& r, double y, double h) {
     if (s->status == "failed" && s->finished >= 0)
       c.rect(c.x(s->finished) - 0.5, y, 1, h, "failed-mark", "#d62728");
     if (s->critical && s->started >= 0)
-      c.rect(c.x(s->started), y + h / 2 - 2, c.x(s->finished) - c.x(s->started), 4,
-             "critical", kCriticalColor);
+      c.rect(c.x(s->started), y + h / 2 - 2, c.x(s->finished) - c.x(s->started), 4, "critical",
+             kCriticalColor);
   }
   c.out += "</g>\n";
 }
@@ -281,16 +282,16 @@ std::string render_timeline_svg(const Timeline& t, const TimelineSvgOptions& o) 
   const int height = kHeader + chart_h + (hidden ? 18 : 0) + kLegend;
   Canvas c;
   c.x0 = kLabelWidth + 10;
-  c.x1 = width - 24;
+  c.x1 = width - 64;  // room for the marks after the last bars ("✕ failed")
   c.span = std::max<int64_t>(t.makespan, 1);
   for (const auto& s : t.steps) c.span = std::max(c.span, s.finished);
 
   std::string title = o.title;
   if (title.empty())
-    title = fmt::format("orch {}{} — {} steps, makespan {}{}", t.command.empty() ? "apply" : t.command,
-                        t.simulated ? " (simulated)" : "", t.steps.size(),
-                        short_duration(t.makespan),
-                        t.simulated ? fmt::format(", seed {}", t.seed) : "");
+    title =
+        fmt::format("orch {}{} — {} steps, makespan {}{}", t.command.empty() ? "apply" : t.command,
+                    t.simulated ? " (simulated)" : "", t.steps.size(), short_duration(t.makespan),
+                    t.simulated ? fmt::format(", seed {}", t.seed) : "");
   c.out += fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{}\" height=\"{}\" "
       "viewBox=\"0 0 {} {}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
@@ -396,7 +397,8 @@ std::string render_timeline_svg(const Timeline& t, const TimelineSvgOptions& o) 
   swatch(op_color("delete"), "delete");
   swatch("#9fd49a", "readiness gate");
   swatch("#d62728", "failed");
-  swatch("#ffffff", "critical path", fmt::format(" stroke=\"{}\" stroke-width=\"2\"", kCriticalColor));
+  swatch("#ffffff", "critical path",
+         fmt::format(" stroke=\"{}\" stroke-width=\"2\"", kCriticalColor));
   swatch("#eaf1fb", "rollout batch");
   if (aggregated)
     c.text(10, ly + 16,

@@ -12,9 +12,9 @@
 namespace orch {
 
 struct TimelineSvgOptions {
-  int width = 1200;    // pixels
+  int width = 1200;      // pixels
   size_t max_rows = 60;  // more steps than this: aggregated rows
-  std::string title;   // default: "orch apply — N steps, makespan X"
+  std::string title;     // default: "orch apply — N steps, makespan X"
 };
 
 std::string render_timeline_svg(const Timeline& t, const TimelineSvgOptions& options = {});

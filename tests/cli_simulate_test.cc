@@ -44,8 +44,7 @@ TEST_F(CliSimulate, ApplyThenPlanShowsNoChanges) {
             std::string::npos)
       << apply.out;
   EXPECT_NE(apply.out.find("Critical path (6 steps):"), std::string::npos) << apply.out;
-  EXPECT_NE(apply.out.find("40s → 40.5s    sim_election.master"), std::string::npos)
-      << apply.out;
+  EXPECT_NE(apply.out.find("40s → 40.5s    sim_election.master"), std::string::npos) << apply.out;
   EXPECT_NE(apply.out.find("sim_task.worker: 10 steps by rollout batches, 7m30s in all"),
             std::string::npos)
       << apply.out;
@@ -128,7 +127,8 @@ TEST_F(CliSimulate, ProfilesAndTheirErrors) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("\"sim_task\"?"), std::string::npos) << bad.err;
 
-  std::ofstream(dir.file("extra.orch")) << "simulate {\n  default {\n    create = \"fast\"\n  }\n}\n";
+  std::ofstream(dir.file("extra.orch"))
+      << "simulate {\n  default {\n    create = \"fast\"\n  }\n}\n";
   auto block = orch({"validate"});
   EXPECT_EQ(block.exit_code, 1);
   EXPECT_NE(block.err.find("Invalid simulated duration"), std::string::npos) << block.err;

@@ -45,8 +45,8 @@ TEST(DistributionTest, Spellings) {
 }
 
 TEST(DistributionTest, CanonicalSpellingParsesBack) {
-  for (const char* text : {"90s", "uniform(30s, 1m)", "normal(4m, 30s)", "lognormal(1m30s, 0.4)",
-                           "250ms"}) {
+  for (const char* text :
+       {"90s", "uniform(30s, 1m)", "normal(4m, 30s)", "lognormal(1m30s, 0.4)", "250ms"}) {
     Distribution d = parse(text);
     Distribution again = parse(d.str());
     EXPECT_EQ(again.kind, d.kind) << text;
@@ -62,8 +62,7 @@ TEST(DistributionTest, ErrorsSayWhatIsWrong) {
   EXPECT_NE(error_of("soon").find("uniform(LOW, HIGH)"), std::string::npos);
   EXPECT_NE(error_of("gamma(1s, 2)").find("unknown distribution \"gamma\""), std::string::npos);
   EXPECT_NE(error_of("uniform(30s)").find("takes 2 arguments"), std::string::npos);
-  EXPECT_NE(error_of("uniform(1m, 30s)").find("high end is below the low end"),
-            std::string::npos);
+  EXPECT_NE(error_of("uniform(1m, 30s)").find("high end is below the low end"), std::string::npos);
   EXPECT_NE(error_of("normal(4m, x)").find("standard deviation must be a duration"),
             std::string::npos);
   EXPECT_NE(error_of("lognormal(90s, -1)").find("sigma must be a number"), std::string::npos);

@@ -64,7 +64,8 @@ resource "local_command" "after" {
   ASSERT_TRUE(r);
   ASSERT_TRUE(r->ok()) << (r->failed.empty() ? "" : r->failed[0].second);
   EXPECT_FALSE(r->simulated);
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(fs::exists(dir.file("after-" + std::to_string(i) + ".txt")));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(fs::exists(dir.file("after-" + std::to_string(i) + ".txt")));
   // 0.3 s then four 0.5 s commands at once: well under the 2.3 s a sequential run takes.
   EXPECT_LT(std::chrono::duration<double>(wall).count(), 2.0);
   EXPECT_GE(r->timeline.makespan, 800);
@@ -95,8 +96,9 @@ resource "local_command" "next" {
 }
 
 TEST_F(LocalProviderTest, TriggersRunItAgain) {
-  write("resource \"local_command\" \"c\" {\n  command  = \"echo x >> log\"\n"
-        "  triggers = { v = \"1\" }\n}\n");
+  write(
+      "resource \"local_command\" \"c\" {\n  command  = \"echo x >> log\"\n"
+      "  triggers = { v = \"1\" }\n}\n");
   ASSERT_TRUE(apply());
   {
     Session s(options());
@@ -105,8 +107,9 @@ TEST_F(LocalProviderTest, TriggersRunItAgain) {
     ASSERT_TRUE(p);
     EXPECT_FALSE(p->has_changes());
   }
-  write("resource \"local_command\" \"c\" {\n  command  = \"echo x >> log\"\n"
-        "  triggers = { v = \"2\" }\n}\n");
+  write(
+      "resource \"local_command\" \"c\" {\n  command  = \"echo x >> log\"\n"
+      "  triggers = { v = \"2\" }\n}\n");
   auto r = apply();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->changed, 1);

@@ -161,8 +161,7 @@ providers:
   ASSERT_TRUE(p) << summaries(diags);
   EXPECT_EQ(p->seed, 11u);
   EXPECT_EQ(p->defaults.latency.at("create").a, 30s);
-  EXPECT_EQ(p->rule_for("ec2_instance").latency_of("create")->kind,
-            Distribution::Kind::LogNormal);
+  EXPECT_EQ(p->rule_for("ec2_instance").latency_of("create")->kind, Distribution::Kind::LogNormal);
   EXPECT_DOUBLE_EQ(*p->rule_for("ec2_instance").fail_rate, 0.05);
   EXPECT_EQ(p->rule_for("etcd_election").latency_of("delete")->a, 200ms);
   EXPECT_EQ(p->providers.at("ec2").max_concurrency, 10);

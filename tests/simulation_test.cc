@@ -160,8 +160,7 @@ TEST_F(SimulationTest, RehearsesARealConfigurationWithoutTouchingProviders) {
   EXPECT_EQ(election->dependency, first->address);
   EXPECT_EQ(election->started, first->finished);
   const std::string label = first->address.substr(first->address.find("node["));
-  EXPECT_EQ(output(*r, "master"),
-            "node-" + label.substr(5, label.size() - 6) + ".ec2.internal");
+  EXPECT_EQ(output(*r, "master"), "node-" + label.substr(5, label.size() - 6) + ".ec2.internal");
 
   // Rollout batches: canary, then 50% batches, each after the one before.
   const TimelineStep* canary = t.find("chef_converge.worker[0]");
@@ -211,8 +210,9 @@ TEST_F(SimulationTest, SimulatedStateIsItsOwn) {
   EXPECT_EQ(trap_calls->total(), 0);
 
   // A change is planned against the simulated state only.
-  write(std::string(kCluster) + "\nresource \"etcd_key\" \"flag\" {\n  key   = \"/cdh/flag\"\n"
-                                "  value = \"on\"\n}\n");
+  write(std::string(kCluster) +
+        "\nresource \"etcd_key\" \"flag\" {\n  key   = \"/cdh/flag\"\n"
+        "  value = \"on\"\n}\n");
   Session changed(options());
   p = plan(changed);
   ASSERT_TRUE(p);

@@ -51,7 +51,7 @@ Timeline quickstart_like() {
   t.steps.back().blocked = {"sim_task.after"};
   t.steps.push_back(step("sim_task.after", 120'000, 120'000, "skipped"));
   t.critical_path = {"sim_machine.node[0]", "sim_election.master", "sim_task.setup",
-                     "sim_task.worker[0]", "sim_task.worker[2]", "sim_task.worker[4]"};
+                     "sim_task.worker[0]",  "sim_task.worker[2]",  "sim_task.worker[4]"};
   for (auto& s : t.steps)
     for (const auto& c : t.critical_path) s.critical = s.critical || s.address == c;
   t.makespan = 190'500;
@@ -112,8 +112,7 @@ TEST(TimelineSvgTest, EscapesAddresses) {
   t.makespan = 1000;
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_string(render_timeline_svg(t).c_str()));
-  EXPECT_STREQ(doc.select_node("//text[@class='label']").node().text().get(),
-               "x_y.z[\"<a&b>\"]");
+  EXPECT_STREQ(doc.select_node("//text[@class='label']").node().text().get(), "x_y.z[\"<a&b>\"]");
 }
 
 TEST(TimelineSvgTest, AggregatesAThousandSteps) {
@@ -131,7 +130,8 @@ TEST(TimelineSvgTest, AggregatesAThousandSteps) {
     }
     t.steps.push_back(s);
   }
-  for (int i = 0; i < 3; ++i) t.steps.push_back(step(fmt::format("ec2_instance.node[{}]", i), 0, 60'000));
+  for (int i = 0; i < 3; ++i)
+    t.steps.push_back(step(fmt::format("ec2_instance.node[{}]", i), 0, 60'000));
   t.steps[0].critical = true;
   t.critical_path = {"chef_converge.worker[0]"};
   t.makespan = 1'300'000;

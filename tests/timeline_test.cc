@@ -27,7 +27,7 @@ struct Harness {
   StepId node(const std::string& address, NodeKind kind = NodeKind::Instance,
               NodeOp op = NodeOp::Create) {
     PlanNode n;
-    n.id = kind == NodeKind::AnyOf ? "any(" + address + ")"
+    n.id = kind == NodeKind::AnyOf       ? "any(" + address + ")"
            : kind == NodeKind::Aggregate ? address + "[*]"
                                          : address;
     n.kind = kind;
@@ -180,8 +180,8 @@ TEST(TimelineTest, JsonRoundTrip) {
   EXPECT_NE(err.find("not an orch timeline"), std::string::npos);
   EXPECT_FALSE(timeline_from_json("{\"format\": \"orch-timeline\", \"version\": 9}", &err));
   EXPECT_NE(err.find("version 9"), std::string::npos);
-  EXPECT_FALSE(timeline_from_json(
-      "{\"format\": \"orch-timeline\", \"version\": 1, \"steps\": [{}]}", &err));
+  EXPECT_FALSE(
+      timeline_from_json("{\"format\": \"orch-timeline\", \"version\": 1, \"steps\": [{}]}", &err));
   EXPECT_NE(err.find("malformed"), std::string::npos);
 }
 

@@ -12,7 +12,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Distribution dist(const std::string& text) { return *parse_distribution(text, nullptr); }
+Distribution dist(const std::string& text) {
+  return *parse_distribution(text, nullptr);
+}
 
 TEST(TwinModelTest, DurationSourcesInOrder) {
   const ProviderSchema sim = sim_schema();

@@ -28,8 +28,8 @@ class TwinProviderTest : public ::testing::Test {
   }
 
   // Plans then applies; returns the object (or the error) and when it finished.
-  ApplyResult run(Provider& p, const std::string& type, const std::string& address,
-                  ValueMap config, ChangeAction action = ChangeAction::Create,
+  ApplyResult run(Provider& p, const std::string& type, const std::string& address, ValueMap config,
+                  ChangeAction action = ChangeAction::Create,
                   std::optional<ObjectState> prior = std::nullopt,
                   std::vector<SatisfiedDependency> satisfied_by = {}) {
     PlanRequest pr{type, address, prior, std::move(config)};
@@ -92,7 +92,8 @@ TEST_F(TwinProviderTest, PlanKeepsComputedValuesAndNamesForceNew) {
   EXPECT_TRUE(same.force_new_paths.empty());
   // In place: computed values kept.
   cfg["instance_type"] = Value::string("m5.xlarge");
-  PlanResponse update = ec2.plan(PlanRequest{"ec2_instance", "ec2_instance.n", created.object, cfg});
+  PlanResponse update =
+      ec2.plan(PlanRequest{"ec2_instance", "ec2_instance.n", created.object, cfg});
   EXPECT_TRUE(update.force_new_paths.empty());
   EXPECT_EQ(update.planned.at("id").as_string(), created.object->id);
   // Force-new: named, computed values unknown again.
@@ -105,11 +106,11 @@ TEST_F(TwinProviderTest, PlanKeepsComputedValuesAndNamesForceNew) {
 
 TEST_F(TwinProviderTest, ElectionLeaderIsTheFirstReadyCandidate) {
   TwinProvider& etcd = twin(testing::etcd_like_schema());
-  ValueMap cfg = {{"name", Value::string("cdh/master")},
-                  {"candidates", Value::list({Value::string("a.internal"), Value::string("b.internal"),
-                                              Value::string("c.internal")})}};
-  SatisfiedDependency first{"ec2_instance.node[2]",
-                            {{"private_dns", Value::string("c.internal")}}};
+  ValueMap cfg = {
+      {"name", Value::string("cdh/master")},
+      {"candidates", Value::list({Value::string("a.internal"), Value::string("b.internal"),
+                                  Value::string("c.internal")})}};
+  SatisfiedDependency first{"ec2_instance.node[2]", {{"private_dns", Value::string("c.internal")}}};
   ApplyResult r = run(etcd, "etcd_election", "etcd_election.master", cfg, ChangeAction::Create,
                       std::nullopt, {first});
   ASSERT_TRUE(r.object);
@@ -127,8 +128,9 @@ TEST_F(TwinProviderTest, ElectionLeaderIsTheFirstReadyCandidate) {
   p = etcd.plan(PlanRequest{"etcd_election", "etcd_election.master", r.object, cfg});
   EXPECT_TRUE(p.planned.at("leader").is_unknown());
   EXPECT_TRUE(p.planned.at("epoch").is_unknown());
-  ApplyResult again = run(etcd, "etcd_election", "etcd_election.master", cfg, ChangeAction::Update,
-                          r.object, {SatisfiedDependency{"x", {{"dns", Value::string("d.internal")}}}});
+  ApplyResult again =
+      run(etcd, "etcd_election", "etcd_election.master", cfg, ChangeAction::Update, r.object,
+          {SatisfiedDependency{"x", {{"dns", Value::string("d.internal")}}}});
   ASSERT_TRUE(again.object);
   EXPECT_EQ(again.object->attributes.at("leader").as_string(), "d.internal");
   EXPECT_EQ(again.object->attributes.at("epoch").as_number().i, 2);
@@ -227,7 +229,8 @@ TEST_F(TwinProviderTest, RefreshReturnsWhatTheStateRecorded) {
 TEST_F(TwinProviderTest, DataSourcesAreSynthesized) {
   TwinProvider& chef = twin(testing::chef_like_schema());
   std::optional<ValueMap> got;
-  chef.read_data("chef_search", {{"index", Value::string("node")}, {"query", Value::string("role:web")}},
+  chef.read_data("chef_search",
+                 {{"index", Value::string("node")}, {"query", Value::string("role:web")}},
                  [&](std::optional<ValueMap> v, std::optional<ProviderError> e) {
                    EXPECT_FALSE(e);
                    got = std::move(v);

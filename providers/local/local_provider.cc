@@ -89,7 +89,8 @@ PlanResponse LocalProvider::plan(const PlanRequest& req) {
   if (auto it = schema_.resources.find(req.type); it != schema_.resources.end())
     schema = &it->second;
   if (!schema) {
-    resp.diagnostics.error({}, fmt::format("The local provider has no resource type \"{}\"", req.type));
+    resp.diagnostics.error({},
+                           fmt::format("The local provider has no resource type \"{}\"", req.type));
     return resp;
   }
   bool same = req.prior.has_value();
@@ -112,8 +113,8 @@ PlanResponse LocalProvider::plan(const PlanRequest& req) {
   for (const char* c : {"id", "runs"}) {
     const Value* was = find(prior, c);
     const bool keep = was && (same || std::string(c) == "id");
-    resp.planned[c] = keep ? *was : Value::unknown(std::string(c) == "id" ? Type::string()
-                                                                           : Type::number());
+    resp.planned[c] =
+        keep ? *was : Value::unknown(std::string(c) == "id" ? Type::string() : Type::number());
   }
   if (req.prior && !same) resp.notes.push_back("the command runs again");
   return resp;
@@ -146,9 +147,8 @@ void LocalProvider::apply(const ApplyRequest& req, std::function<void(ApplyResul
   run_gate_command(*io, "cd " + quoted + " || exit 125\n" + cmd->unmarked().as_string(), 0, limit,
                    [copy, runs, id, done = std::move(done)](GateResult r) {
                      if (!r.holds)
-                       return done({std::nullopt,
-                                    error(fmt::format("{}: the command failed: {}", copy.address,
-                                                      r.message))});
+                       return done({std::nullopt, error(fmt::format("{}: the command failed: {}",
+                                                                    copy.address, r.message))});
                      ObjectState o{id, {}};
                      for (const auto& [k, v] : copy.planned) o.attributes[k] = v;
                      o.attributes["id"] = Value::string(id);

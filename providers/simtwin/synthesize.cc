@@ -126,14 +126,13 @@ std::string synth_string(const std::string& name, const SynthContext& ctx) {
   }
   if (has(w, {"url", "uri", "endpoint", "endpoints"}))
     return fmt::format("https://{}.{}.example.com/", label, ctx.provider);
-  if (has(w, {"arn"}))
-    return fmt::format("arn:sim:{}:{}:{}", ctx.provider, ctx.type, label);
+  if (has(w, {"arn"})) return fmt::format("arn:sim:{}:{}:{}", ctx.provider, ctx.type, label);
   if (name == "name" || ends_with(w, "name")) return label;
   if (has(w, {"state", "status", "phase"})) return "ready";
   if (has(w, {"mac"})) {
     const uint64_t h = bits(ctx, salt);
-    return fmt::format("02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (h >> 32) & 0xff,
-                       (h >> 24) & 0xff, (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+    return fmt::format("02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (h >> 32) & 0xff, (h >> 24) & 0xff,
+                       (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
   }
   if (ends_with(w, "at") || has(w, {"time", "timestamp", "created", "date", "updated"}))
     return timestamp(ctx.now);

@@ -15,9 +15,9 @@
 namespace orch {
 
 struct SynthContext {
-  std::string provider;  // "ec2"
-  std::string type;      // "ec2_instance"
-  std::string address;   // "module.db.ec2_instance.node[3]"
+  std::string provider;   // "ec2"
+  std::string type;       // "ec2_instance"
+  std::string address;    // "module.db.ec2_instance.node[3]"
   std::string id_prefix;  // from the schema's hints; empty: derived from the attribute
   TimePoint now{0};       // the virtual clock, for timestamps
   // A uniform number in [0, 1) for a salt: the caller's seeded randomness.

@@ -47,7 +47,7 @@ const Value* find(const ValueMap& m, const std::string& name) {
 
 Distribution guessed_latency(const std::string& type, const std::string& op) {
   static constexpr std::array<std::string_view, 6> machines = {"instance", "machine", "server",
-                                                               "vm",       "droplet",  "host"};
+                                                               "vm",       "droplet", "host"};
   static constexpr std::array<std::string_view, 9> runs = {
       "converge", "task", "job", "command", "exec", "deploy", "provision", "run", "script"};
   static constexpr std::array<std::string_view, 4> big = {"cluster", "database", "db", "cache"};
@@ -134,9 +134,9 @@ double TwinModel::fail_rate(const std::string& type, const Schema* schema,
   return profile_.defaults.fail_rate.value_or(0);
 }
 
-SimFailure TwinModel::failure(const std::string& type, const Schema* schema,
-                              const std::string& op, const ValueMap& attributes,
-                              const std::string& address, int attempt) const {
+SimFailure TwinModel::failure(const std::string& type, const Schema* schema, const std::string& op,
+                              const ValueMap& attributes, const std::string& address,
+                              int attempt) const {
   const double permanent = fail_rate(type, schema, attributes);
   if (permanent > 0 && uniform(address, "fail/" + op) < permanent) return SimFailure::Permanent;
   const double transient = profile_.rule_for(type).transient_rate.value_or(0);

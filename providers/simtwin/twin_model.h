@@ -39,8 +39,7 @@ class TwinModel {
   SimFailure failure(const std::string& type, const Schema* schema, const std::string& op,
                      const ValueMap& attributes, const std::string& address, int attempt) const;
   // The probability of a permanent failure (for messages).
-  double fail_rate(const std::string& type, const Schema* schema,
-                   const ValueMap& attributes) const;
+  double fail_rate(const std::string& type, const Schema* schema, const ValueMap& attributes) const;
 
   // How long a `ready_when` gate of `type` takes to hold when the configuration gives no
   // simulate_after: the profile's `gate` for the type (or default); nullopt: at once.

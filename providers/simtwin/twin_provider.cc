@@ -17,7 +17,9 @@ const Value* find(const ValueMap& m, const std::string& name) {
   return it == m.end() ? nullptr : &it->second;
 }
 
-bool known(const Value* v) { return v && !v->is_null() && v->is_wholly_known(); }
+bool known(const Value* v) {
+  return v && !v->is_null() && v->is_wholly_known();
+}
 
 std::optional<std::vector<std::string>> known_strings(const Value* v) {
   if (!v || !v->is_sequence() || !v->is_wholly_known()) return std::nullopt;
@@ -65,7 +67,7 @@ Value known_part(const Value& v) {
 // The candidate standing for the instance that satisfied an any-of dependency first: equal to
 // its address or to one of its string attributes. Without one, the first candidate.
 std::optional<std::string> pick_first_ready(const std::vector<std::string>& candidates,
-                                       const std::vector<SatisfiedDependency>& satisfied_by) {
+                                            const std::vector<SatisfiedDependency>& satisfied_by) {
   for (const auto& dep : satisfied_by)
     for (const auto& c : candidates) {
       if (c == dep.address) return c;
@@ -150,7 +152,9 @@ void TwinProvider::configure(const ValueMap&, const ProviderContext& ctx, Diagno
   ctx_ = ctx;
 }
 
-ProviderLimits TwinProvider::limits() const { return model_->limits(schema_.name, real_limits_); }
+ProviderLimits TwinProvider::limits() const {
+  return model_->limits(schema_.name, real_limits_);
+}
 
 const Schema* TwinProvider::resource_schema(const std::string& type) const {
   auto it = schema_.resources.find(type);
@@ -242,9 +246,9 @@ PlanResponse TwinProvider::plan(const PlanRequest& req) {
     if (auto fr = first_ready.find(a.name); fr != first_ready.end()) {
       const Value* p = keeps ? prior_value(a.name) : nullptr;
       auto candidates = known_strings(find(planned, fr->second));
-      const bool stays = p && p->kind() == ValueKind::String && candidates &&
-                         std::find(candidates->begin(), candidates->end(), p->as_string()) !=
-                             candidates->end();
+      const bool stays =
+          p && p->kind() == ValueKind::String && candidates &&
+          std::find(candidates->begin(), candidates->end(), p->as_string()) != candidates->end();
       planned[a.name] = stays ? *p : Value::unknown(a.type);
       continue;
     }
@@ -262,8 +266,7 @@ PlanResponse TwinProvider::plan(const PlanRequest& req) {
   for (const auto& [name, of] : hints.counters) {
     const AttributeSchema* a = schema->attribute(name);
     if (!a) continue;
-    const bool counts_change =
-        of.empty() ? inputs_changed : !known(find(planned, of)) || !keeps;
+    const bool counts_change = of.empty() ? inputs_changed : !known(find(planned, of)) || !keeps;
     if (counts_change)
       planned[name] = Value::unknown(a->type);
     else
@@ -300,8 +303,8 @@ void TwinProvider::fill_computed(const std::string& type, const Schema& schema,
       auto candidates = some_strings(find(attrs, fr->second));
       std::optional<std::string> leader;
       if (candidates)
-        leader = pick_first_ready(*candidates, req ? req->satisfied_by
-                                              : std::vector<SatisfiedDependency>{});
+        leader = pick_first_ready(*candidates,
+                                  req ? req->satisfied_by : std::vector<SatisfiedDependency>{});
       if (leader) {
         attrs[a.name] = Value::string(*leader);
         continue;
@@ -318,9 +321,8 @@ void TwinProvider::fill_computed(const std::string& type, const Schema& schema,
   for (const auto& [name, of] : hints.counters) {
     if (!unresolved(name)) continue;
     const Value* was = find(prior, name);
-    int64_t n = was && was->kind() == ValueKind::Number && was->as_number().is_int
-                    ? was->as_number().i
-                    : 0;
+    int64_t n =
+        was && was->kind() == ValueKind::Number && was->as_number().is_int ? was->as_number().i : 0;
     if (of.empty() || !was) {
       ++n;
     } else {
@@ -374,15 +376,13 @@ void TwinProvider::apply(const ApplyRequest& req, std::function<void(ApplyResult
         req.action == ChangeAction::Delete && req.prior ? req.prior->attributes : req.planned;
     const SimFailure f = model_->failure(req.type, schema, op, basis, req.address, attempt);
     if (f == SimFailure::Transient)
-      return done({std::nullopt,
-                   error(fmt::format("{}: simulated transient error (503 Service Unavailable)",
-                                     req.address),
-                         "transient_rate in the simulation profile", true)});
+      return done({std::nullopt, error("simulated transient error (503 Service Unavailable)",
+                                       "transient_rate in the simulation profile", true)});
     attempts_.erase(req.address);
     if (f == SimFailure::Permanent)
       return done(
           {std::nullopt,
-           error(fmt::format("{}: simulated failure of {}", req.address, op),
+           error(fmt::format("simulated failure of {}", op),
                  fmt::format("fail_rate = {} with seed {}; change the seed or the rate to see "
                              "another outcome",
                              model_->fail_rate(req.type, schema, basis), model_->seed()))});
@@ -399,8 +399,8 @@ void TwinProvider::apply(const ApplyRequest& req, std::function<void(ApplyResult
     else
       id = (schema->simulation.id_prefix.empty() ? std::string("sim-")
                                                  : schema->simulation.id_prefix) +
-           fmt::format("{:012x}",
-                       static_cast<uint64_t>(model_->uniform(req.address, "id") * 281474976710655.0));
+           fmt::format("{:012x}", static_cast<uint64_t>(model_->uniform(req.address, "id") *
+                                                        281474976710655.0));
     done(ApplyResult{ObjectState{id, std::move(attrs)}, std::nullopt});
   });
 }
@@ -418,9 +418,8 @@ void TwinProvider::read_data(
   // Data sources have no address here: one made from the configuration keeps values stable.
   std::string key;
   for (const auto& [k, v] : config) key += k + "=" + v.to_display() + ";";
-  const std::string address =
-      fmt::format("data.{}.q{:08x}", type,
-                  static_cast<uint32_t>(model_->uniform(key, "data") * 4294967295.0));
+  const std::string address = fmt::format(
+      "data.{}.q{:08x}", type, static_cast<uint32_t>(model_->uniform(key, "data") * 4294967295.0));
   ValueMap attrs;
   for (const auto& a : schema.attributes) {
     const Value* v = find(config, a.name);

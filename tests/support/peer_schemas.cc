@@ -39,9 +39,9 @@ class TrapProvider final : public Provider {
     r.error = ProviderError{"trap: real read", "", false, std::nullopt};
     done(r);
   }
-  void read_data(const std::string&, const ValueMap&,
-                 std::function<void(std::optional<ValueMap>, std::optional<ProviderError>)> done)
-      override {
+  void read_data(
+      const std::string&, const ValueMap&,
+      std::function<void(std::optional<ValueMap>, std::optional<ProviderError>)> done) override {
     ++calls_->read;
     done(std::nullopt, ProviderError{"trap: real read", "", false, std::nullopt});
   }
@@ -105,12 +105,9 @@ ProviderSchema chef_like_schema() {
                          attr("key_path", str, false)};
   Schema node;
   node.attributes = {
-      attr("name", str, true, false, true),
-      attr("chef_environment", str, false),
-      attr("run_list", Type::list(str), false),
-      attr("normal", Type::any(), false),
-      attr("tags", Type::list(str), false),
-      computed("id", str),
+      attr("name", str, true, false, true),     attr("chef_environment", str, false),
+      attr("run_list", Type::list(str), false), attr("normal", Type::any(), false),
+      attr("tags", Type::list(str), false),     computed("id", str),
   };
   p.resources["chef_node"] = node;
   Schema converge;
