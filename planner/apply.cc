@@ -124,6 +124,24 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
       state_error = true;
     }
   };
+  // Group commit: the syncs asked for in one turn of the loop are one sync, and what waits for
+  // them (sending a create after its intent, reporting a step done after its result) runs right
+  // after it. On a real clock a turn gathers every step that finished meanwhile, so an apply of
+  // N parallel steps costs a few syncs instead of 2N; on the virtual clock no time passes.
+  std::vector<std::function<void()>> after_sync;
+  bool sync_scheduled = false;
+  auto flush_then = [&](std::function<void()> next) {
+    after_sync.push_back(std::move(next));
+    if (sync_scheduled) return;
+    sync_scheduled = true;
+    I.clock->schedule(Duration(0), [&] {
+      sync_scheduled = false;
+      flush();
+      auto ready = std::move(after_sync);
+      after_sync.clear();
+      for (auto& f : ready) f();
+    });
+  };
   auto gate_for = [&](const std::string& address, const Value& self) -> std::optional<ExecGate> {
     auto it = instance_of.find(address);
     if (it == instance_of.end()) return std::nullopt;
@@ -213,9 +231,8 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
               write(StateChange::remove(rc->addr));
               if (rc->action == PlanAction::Delete) model.erase_value(address, block);
             }
-            flush();
             ++summary.destroyed;
-            done({});
+            flush_then([done] { done({}); });
           });
           return;
         }
@@ -276,22 +293,17 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
           }
         }
         (void)ctx;
-        if (create) {
-          write(StateChange::creating(rc->addr, rc->addr.type, rc->provider, req.idempotency_token,
-                                      utc_now_rfc3339()));
-          flush();
-        }
         std::string token = req.idempotency_token;
-        provider->apply(req, [&, rc, done, address, block, create, token](ApplyResult res) {
+        auto on_result = [&, rc, done, address, block, create, token](ApplyResult res) {
           if (res.error || !res.object) {
-            if (create) {
-              write(StateChange::intent_done(rc->addr, token));
-              flush();
-            }
-            done({res.error ? res.error
-                            : std::optional<ProviderError>(ProviderError{
-                                  "provider returned no object", "", false, std::nullopt}),
-                  std::nullopt});
+            StepOutcome failed{res.error
+                                   ? res.error
+                                   : std::optional<ProviderError>(ProviderError{
+                                         "provider returned no object", "", false, std::nullopt}),
+                               std::nullopt};
+            if (!create) return done(failed);
+            write(StateChange::intent_done(rc->addr, token));
+            flush_then([done, failed] { done(failed); });
             return;
           }
           ResourceState rs;
@@ -309,7 +321,6 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
           rs.dependencies.erase(std::unique(rs.dependencies.begin(), rs.dependencies.end()),
                                 rs.dependencies.end());
           write(StateChange::put(rc->addr, rs));
-          flush();
           Value self = Value::object(res.object->attributes);
           model.set_value(address, block, self);
           if (create)
@@ -318,8 +329,13 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
             ++summary.changed;
           StepOutcome out;
           out.gate = gate_for(address, self);
-          done(out);
-        });
+          flush_then([done, out] { done(out); });
+        };
+        if (!create) return provider->apply(req, on_result);
+        // Write-ahead: the intent is durable before the create is sent.
+        write(StateChange::creating(rc->addr, rc->addr.type, rc->provider, req.idempotency_token,
+                                    utc_now_rfc3339()));
+        flush_then([provider, req, on_result] { provider->apply(req, on_result); });
       };
     }
     eg.add(std::move(step));
