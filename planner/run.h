@@ -74,6 +74,9 @@ struct ApplySummary {
   bool ok() const { return failed.empty() && skipped.empty() && !interrupted; }
 };
 
+// The stack's name for ownership marks: $ORCH_STACK, or the root module directory's name.
+std::string stack_name(const std::string& dir);
+
 class Session {
  public:
   explicit Session(RunOptions options);

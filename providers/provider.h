@@ -28,6 +28,11 @@ struct ProviderContext {
   std::function<void(const std::string& kind, const std::string& address,
                      const std::string& message)>
       event;
+  // Reports a retry the provider makes itself (one request inside an operation, after a 5xx,
+  // 429 or reset), so that it shows in the apply's progress and -json stream like the
+  // executor's own retries. May be empty.
+  std::function<void(const std::string& address, const std::string& message, Duration delay)>
+      retry;
 };
 
 // An error from a provider operation. `retryable` errors (5xx, 429, timeouts, resets) are retried
@@ -56,6 +61,15 @@ struct ReadResult {
   std::map<std::string, ObjectState> objects;
   std::optional<ProviderError> error;
   int requests = 0;  // API calls made (for batching checks and benchmarks)
+};
+
+// Objects a provider finds marked as owned by this stack (EC2 tags orch:stack / orch:address),
+// by the address they are marked with, that the state does not claim: what `plan` offers to
+// adopt instead of creating anew.
+struct OwnedResult {
+  std::map<std::string, ObjectState> objects;
+  std::optional<ProviderError> error;
+  int requests = 0;
 };
 
 enum class ChangeAction { NoOp, Create, Read, Update, Delete, Replace };
@@ -139,6 +153,12 @@ class Provider {
   // Readiness gates this provider offers (kinds listed in schema().gates).
   virtual void check_gate(const GateRequest& request, std::function<void(GateResult)> done) = 0;
   virtual ProviderLimits limits() const { return {}; }
+  // Objects of `type` marked for this stack that no ReadItem of this run claimed (see
+  // OwnedResult). Providers without ownership marks find nothing.
+  virtual void list_owned(const std::string& type, std::function<void(OwnedResult)> done) {
+    (void)type;
+    done(OwnedResult{});
+  }
 };
 
 // Creates providers by name ("sim", ...). Providers not compiled in are absent.
