@@ -47,8 +47,11 @@ struct SimulationHints {
   // Computed numbers that count: → "" every create and update (a task's `runs`); → an attribute
   // name, each change of that attribute (an election's `epoch` ← `leader`).
   std::map<std::string, std::string> counters;
-  // Computed strings made from other attributes: "${name}.sim.internal".
+  // Computed strings made from other attributes: "${name}.sim.internal" (or constants:
+  // an instance's `state` ← "running").
   std::map<std::string, std::string> templates;
+  // Computed attribute → the argument whose value it takes (a converge's `succeeded` ← `nodes`).
+  std::map<std::string, std::string> copies;
   std::string id_prefix;  // of synthesized ids: "i-" gives "i-0a1b2c3d4e5f6a7b8"
 };
 

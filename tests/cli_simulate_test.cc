@@ -134,5 +134,84 @@ TEST_F(CliSimulate, ProfilesAndTheirErrors) {
   EXPECT_NE(block.err.find("Invalid simulated duration"), std::string::npos) << block.err;
 }
 
+// The providers compiled in for real (ec2, chef, ssh), rehearsed with no credentials, no
+// servers and no network: their twins come from their schemas and hints.
+TEST_F(CliSimulate, RealProvidersNeedNoCredentials) {
+  fs::remove(dir.path() / "main.orch");
+  std::ofstream(dir.file("main.orch")) << R"orch(
+provider "ec2" {
+  region  = "eu-west-1"
+  profile = "nobody-has-this-profile"
+}
+
+provider "chef" {
+  server_url  = "https://chef.invalid/organizations/nowhere"
+  client_name = "orch"
+  key_file    = "/nonexistent/orch.pem"
+}
+
+resource "ec2_instance" "node" {
+  count         = 4
+  image_id      = "ami-0c55b159cbfafe1f0"
+  instance_type = "m5.2xlarge"
+}
+
+resource "sim_election" "master" {
+  name       = "cdh/master"
+  candidates = ec2_instance.node[*].private_dns
+  depends_on = [any(ec2_instance.node)]
+}
+
+resource "chef_node" "member" {
+  count    = 4
+  name     = ec2_instance.node[count.index].private_dns
+  run_list = ec2_instance.node[count.index].private_dns == sim_election.master.leader ? ["role[master]"] : ["role[worker]"]
+}
+
+resource "chef_converge" "master" {
+  nodes      = [sim_election.master.leader]
+  depends_on = [chef_node.member]
+}
+
+resource "chef_converge" "worker" {
+  count      = 4
+  nodes      = [ec2_instance.node[count.index].private_dns]
+  depends_on = [chef_converge.master]
+  rollout {
+    canary = 1
+    batch  = "50%"
+  }
+}
+
+output "master" {
+  value = sim_election.master.leader
+}
+)orch";
+  testing::ProcessOptions o;
+  o.cwd = dir.path().string();
+  o.env["NO_COLOR"] = "1";
+  o.env["HOME"] = dir.path().string();
+  o.env["AWS_ACCESS_KEY_ID"] = "";
+  o.env["AWS_SECRET_ACCESS_KEY"] = "";
+  auto apply = testing::run_orch_process({"apply", "-simulate", "-auto-approve"}, o);
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_NE(apply.out.find("Apply complete! Resources: 14 added"), std::string::npos) << apply.out;
+  EXPECT_NE(apply.out.find("Simulated makespan:"), std::string::npos);
+  // The first machine up leads (ec2's private DNS names are synthesized from the address).
+  EXPECT_NE(apply.out.find("master = \"node-"), std::string::npos) << apply.out;
+  EXPECT_NE(apply.out.find(".ec2.internal\""), std::string::npos) << apply.out;
+  EXPECT_FALSE(fs::exists(dir.path() / ".orch" / "state.json"));
+
+  // The election got the candidates known when it ran; the next plan completes them, and then
+  // nothing is left to do.
+  auto plan = testing::run_orch_process({"plan", "-simulate", "-detailed-exitcode"}, o);
+  EXPECT_EQ(plan.exit_code, 2) << plan.out << plan.err;
+  EXPECT_NE(plan.out.find("Plan: 0 to add, 1 to change, 0 to destroy."), std::string::npos)
+      << plan.out;
+  ASSERT_EQ(testing::run_orch_process({"apply", "-simulate", "-auto-approve"}, o).exit_code, 0);
+  auto again = testing::run_orch_process({"plan", "-simulate", "-detailed-exitcode"}, o);
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+}
+
 }  // namespace
 }  // namespace orch

@@ -117,7 +117,7 @@ std::string synth_string(const std::string& name, const SynthContext& ctx) {
     return stem + "-" + hex(ctx, salt, 12);
   }
   if (has(w, {"ipv6"})) return ipv6(ctx, salt);
-  if (has(w, {"ip", "ipv4", "ips"}) || name == "address") {
+  if (has(w, {"ip", "ipv4", "ips", "ipaddress"}) || name == "address") {
     return is_public ? public_ip(ctx, salt) : private_ip(ctx, salt);
   }
   if (has(w, {"dns", "hostname", "fqdn", "host"})) {
@@ -134,7 +134,8 @@ std::string synth_string(const std::string& name, const SynthContext& ctx) {
     return fmt::format("02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (h >> 32) & 0xff, (h >> 24) & 0xff,
                        (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
   }
-  if (ends_with(w, "at") || has(w, {"time", "timestamp", "created", "date", "updated"}))
+  if (ends_with(w, "at") || (w.size() > 1 && w.front() == "last") ||
+      has(w, {"time", "timestamp", "created", "date", "updated", "started", "finished"}))
     return timestamp(ctx.now);
   if (has(w, {"key", "fingerprint", "secret", "token", "password", "etag", "hash", "digest",
               "checksum", "signature"}))
@@ -188,6 +189,10 @@ Value synthesize_value(const std::string& name, const Type& type, const SynthCon
       return Value::boolean(synth_bool(name));
     case TypeKind::List:
     case TypeKind::Set: {
+      // Failures and errors: none, in a world where things work unless the profile says not.
+      if (has(words_of(name), {"failed", "failures", "errors", "unreachable", "warnings"}))
+        return type.kind == TypeKind::List ? Value::list({}, type.element())
+                                           : Value::set({}, type.element());
       // One element: enough to be iterated over and indexed, plausible for most lists.
       Value e = synthesize_value(singular(name), type.element(), ctx);
       return type.kind == TypeKind::List ? Value::list({e}, type.element())

@@ -242,7 +242,8 @@ PlanResponse TwinProvider::plan(const PlanRequest& req) {
   // Plain computed attributes and first-ready ones first; templates and counters read them.
   for (const auto& a : schema->attributes) {
     if (!a.computed || a.optional || a.required) continue;
-    if (hints.templates.count(a.name) || hints.counters.count(a.name)) continue;
+    if (hints.templates.count(a.name) || hints.counters.count(a.name) || hints.copies.count(a.name))
+      continue;
     if (auto fr = first_ready.find(a.name); fr != first_ready.end()) {
       const Value* p = keeps ? prior_value(a.name) : nullptr;
       auto candidates = known_strings(find(planned, fr->second));
@@ -262,6 +263,16 @@ PlanResponse TwinProvider::plan(const PlanRequest& req) {
       planned[name] = Value::string(*s);
     else
       keep_or_unknown(*a);
+  }
+  for (const auto& [name, from] : hints.copies) {
+    const AttributeSchema* a = schema->attribute(name);
+    if (!a) continue;
+    const Value* now = find(planned, from);
+    const Value* was = keeps ? prior_value(from) : nullptr;
+    if (now && was && now->is_wholly_known() && now->equals(*was))
+      keep_or_unknown(*a);
+    else
+      planned[name] = Value::unknown(a->type);
   }
   for (const auto& [name, of] : hints.counters) {
     const AttributeSchema* a = schema->attribute(name);
@@ -296,6 +307,10 @@ void TwinProvider::fill_computed(const std::string& type, const Schema& schema,
   const ValueMap& prior = req && req->prior ? req->prior->attributes : empty;
   auto unresolved = [&](const std::string& name) { return !known(find(attrs, name)); };
 
+  for (const auto& [name, from] : hints.copies) {
+    const Value* v = find(attrs, from);
+    if (unresolved(name) && v && v->is_wholly_known()) attrs[name] = *v;
+  }
   for (const auto& a : schema.attributes) {
     if (!a.computed || hints.templates.count(a.name) || hints.counters.count(a.name)) continue;
     if (!unresolved(a.name)) continue;
