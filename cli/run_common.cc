@@ -202,7 +202,7 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     for (const auto& [a, why] : s.skipped) std::cout << "  skipped: " << a << " (" << why << ")\n";
   }
   if (s.simulated && (s.makespan.count() > 0 || !s.critical_path.empty())) {
-    std::cout << "\nSimulated makespan: " << format_duration(s.makespan) << " (virtual clock";
+    std::cout << "\nSimulated makespan: " << short_duration(s.makespan.count()) << " (virtual clock";
     if (s.timeline.seed) std::cout << ", seed " << s.timeline.seed;
     std::cout << ")\n";
     // The critical path with times, what held steps back, failures and what they blocked.
