@@ -20,6 +20,8 @@ struct RunFlags {
   bool lock = true;
   int parallelism = 0;
   bool simulate = false;
+  std::string simulate_profile;  // -simulate-profile FILE (implies -simulate)
+  int64_t simulate_seed = -1;    // -simulate-seed N (implies -simulate); -1: not given
 };
 
 // -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate and [DIR].

@@ -123,7 +123,16 @@ bool Session::load(const PlanFile* snapshot) {
     }
   }
   std::string err;
-  I.backend = open_backend(bc, &err);
+  if (options_.simulate) {
+    // A rehearsal: twins of every provider, and a state of its own (planner/simulation.h).
+    SimulationOptions so{options_.simulate_profile, options_.simulate_seed};
+    I.simulation = Simulation::prepare(*config_, dir, so, options_.schemas, sources_, diags_);
+    if (!I.simulation) return false;
+    I.backend = I.simulation->open_backend(bc, diags_);
+    if (!I.backend) return false;
+  } else {
+    I.backend = open_backend(bc, &err);
+  }
   if (!I.backend) {
     diags_.error(config_->backend ? config_->backend->range : Range{}, "Invalid backend", err);
     return false;
@@ -163,6 +172,7 @@ bool Session::load(const PlanFile* snapshot) {
   Model root_scope_model(*config_, I.variables, diags_);
   for (const auto& name : names) {
     std::unique_ptr<Provider> p = options_.make_provider ? options_.make_provider(name) : nullptr;
+    if (p && I.simulation) p = I.simulation->twin(std::move(p));
     if (!p) {
       diags_.error({}, "Provider \"" + name + "\" is not available",
                    "This orch has no provider named \"" + name + "\" compiled in.");
@@ -183,10 +193,15 @@ bool Session::load(const PlanFile* snapshot) {
                                      Duration delay) {
       if (impl->on_provider_retry) impl->on_provider_retry(address, message, delay);
     };
+    if (I.simulation) ctx.seed = I.simulation->model().seed();
     p->configure(cfg, ctx, diags_);
     I.providers[name] = std::move(p);
   }
   return !diags_.has_errors();
+}
+
+const Simulation* Session::simulation() const {
+  return impl_->simulation.get();
 }
 
 Provider* Session::Impl::provider_for(const std::string& provider_key, const std::string& type) {
@@ -209,6 +224,14 @@ PlanFile Session::plan_file(const Plan& plan) const {
   pf.config_dir = fs::absolute(options_.dir).lexically_normal().string();
   pf.config_files = impl_->config_files;
   if (options_.parallelism > 0) pf.options["parallelism"] = std::to_string(options_.parallelism);
+  if (options_.simulate) {
+    // A rehearsal's plan is applied as a rehearsal (a real apply would refuse it as stale).
+    pf.options["simulate"] = "true";
+    if (!options_.simulate_profile.empty())
+      pf.options["simulate_profile"] = fs::absolute(options_.simulate_profile).string();
+    if (options_.simulate_seed)
+      pf.options["simulate_seed"] = std::to_string(*options_.simulate_seed);
+  }
   return pf;
 }
 

@@ -16,6 +16,7 @@
 #include "compiler/vars.h"
 #include "planner/plan.h"
 #include "planner/plan_file.h"
+#include "planner/timeline.h"
 #include "providers/provider.h"
 
 namespace orch {
@@ -23,6 +24,7 @@ namespace orch {
 class Backend;
 class Clock;
 class Model;
+class Simulation;
 
 struct RunOptions {
   std::string dir = ".";  // the root module
@@ -34,6 +36,11 @@ struct RunOptions {
   bool lock = true;
   int parallelism = 0;    // 0: no global limit
   bool simulate = false;  // virtual clock (implied when every provider is `sim`)
+  // With `simulate`: every provider is its simulated twin and the state lives under
+  // .orch/simulate/ (planner/simulation.h). The profile file and seed override the
+  // configuration's simulate block.
+  std::string simulate_profile;
+  std::optional<uint64_t> simulate_seed;
   // Compiled-in providers and their schemas (providers/registry.h); tests may inject others.
   std::function<std::unique_ptr<Provider>(const std::string& name)> make_provider;
   const SchemaRegistry* schemas = nullptr;
@@ -62,6 +69,8 @@ struct ApplySummary {
   TimePoint makespan{0};
   std::vector<std::pair<std::string, Duration>> critical_path;  // address, its own duration
   std::vector<std::pair<std::string, Value>> outputs;           // name, value (marks kept)
+  Timeline timeline;          // every step's times, waits and failures
+  std::string timeline_file;  // where it was recorded (.orch/runs/…), empty if it was not
   bool ok() const { return failed.empty() && skipped.empty() && !interrupted; }
 };
 
@@ -99,6 +108,8 @@ class Session {
   SourceManager& sources() { return sources_; }
   const Config* config() const { return config_.get(); }
   bool simulated() const { return simulated_; }
+  // The -simulate rehearsal (twins, profile, simulated state); null without -simulate.
+  const Simulation* simulation() const;
 
  private:
   struct Impl;

@@ -223,6 +223,11 @@ Schema ChefConverge::schema() const {
       computed_attr("job_id", str, "The last push job's id (\"\" with ssh)."),
       computed_attr("last_run", str, "When the last run started (RFC 3339, UTC)."),
   };
+  // Under -simulate (providers/simtwin): a run takes minutes and converges every node.
+  s.simulation.latency = {
+      {"create", "lognormal(4m, 0.3)"}, {"update", "lognormal(3m, 0.3)"}, {"delete", "100ms"}};
+  s.simulation.counters = {{"runs", ""}};
+  s.simulation.copies = {{"succeeded", "nodes"}};
   return s;
 }
 

@@ -123,6 +123,12 @@ ProviderSchema ec2_schema() {
   };
   for (auto& a : inst.attributes)
     if (a.name == "user_data") a.sensitive = true;
+  // Under -simulate (providers/simtwin): launch to running in about a minute.
+  inst.simulation.latency = {{"create", "lognormal(60s, 0.3)"},
+                             {"update", "lognormal(90s, 0.3)"},
+                             {"delete", "lognormal(45s, 0.3)"}};
+  inst.simulation.templates = {{"state", "running"}};
+  inst.simulation.id_prefix = "i-";
   p.resources["ec2_instance"] = inst;
 
   Schema sg;
@@ -141,6 +147,7 @@ ProviderSchema ec2_schema() {
   BlockSchema ingress{"ingress", BlockNesting::Set, rule_schema("ingress"), 0, 0};
   BlockSchema egress{"egress", BlockNesting::Set, rule_schema("egress"), 0, 0};
   sg.blocks = {ingress, egress};
+  sg.simulation.id_prefix = "sg-";
   p.resources["ec2_security_group"] = sg;
   return p;
 }

@@ -86,6 +86,7 @@ ProviderSchema ssh_schema() {
                "Each host's exit code of its last run; 255 when ssh failed, -1 when it did not "
                "exit (time limit) or was not started."),
   };
+  command.simulation.counters = {{"runs", ""}};  // under -simulate (providers/simtwin)
   p.resources["ssh_command"] = command;
 
   p.gates = {{"ssh", str,
