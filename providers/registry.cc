@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "providers/etcd/etcd_provider.h"
 #include "providers/sim/sim_provider.h"
 
 namespace orch {
@@ -17,6 +18,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kProviders[] = {
+    {"etcd", [] { return std::unique_ptr<Provider>(std::make_unique<etcd::EtcdProvider>()); }},
     {"sim", [] { return std::unique_ptr<Provider>(std::make_unique<SimProvider>()); }},
 };
 
