@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/backend_flags.h"
 #include "compiler/duration.h"
 #include "planner/plan_json.h"
 #include "planner/plan_render.h"
@@ -32,6 +33,7 @@ void add_run_flags(CLI::App* app, RunFlags& f, bool with_dir) {
       ->option_text("N");
   app->add_flag("--simulate", f.simulate,
                 "Run on a virtual clock (implied when every provider is sim)");
+  add_backend_config_flag(app, f.backend_config);
   if (with_dir) app->add_option("dir", f.dir, "The configuration directory (default .)");
 }
 
@@ -48,6 +50,7 @@ RunOptions run_options(const RunFlags& f) {
   o.lock = f.lock;
   o.parallelism = f.parallelism;
   o.simulate = f.simulate;
+  o.backend_config = effective_backend_config(f.dir, f.backend_config);
   o.make_provider = [](const std::string& name) { return make_provider(name); };
   o.schemas = &schemas;
   return o;

@@ -20,9 +20,11 @@ struct RunFlags {
   bool lock = true;
   int parallelism = 0;
   bool simulate = false;
+  std::vector<std::string> backend_config;  // -backend-config KEY=VALUE
 };
 
-// -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate and [DIR].
+// -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate,
+// -backend-config and [DIR].
 void add_run_flags(CLI::App* app, RunFlags& flags, bool with_dir = true);
 RunOptions run_options(const RunFlags& flags);
 

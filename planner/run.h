@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct RunOptions {
   bool lock = true;
   int parallelism = 0;    // 0: no global limit
   bool simulate = false;  // virtual clock (implied when every provider is `sim`)
+  // -backend-config KEY=VALUE (and those `orch init` recorded): on top of the backend block.
+  std::map<std::string, std::string> backend_config;
+  bool initializing = false;  // `orch init`: do not insist that the backend was initialised
   // Compiled-in providers and their schemas (providers/registry.h); tests may inject others.
   std::function<std::unique_ptr<Provider>(const std::string& name)> make_provider;
   const SchemaRegistry* schemas = nullptr;

@@ -257,6 +257,7 @@ namespace {
 // The retry loop's bookkeeping, shared by both clients.
 struct Attempts {
   const ClientConfig& config;
+  Duration budget;  // all attempts together
   SteadyClock::time_point start = SteadyClock::now();
   int attempts = 0;
   int retries = 0;
@@ -265,7 +266,12 @@ struct Attempts {
   bool maybe_applied = false;
   Error last;
 
-  explicit Attempts(const ClientConfig& c) : config(c) {}
+  explicit Attempts(const ClientConfig& c, Duration b = Duration(0))
+      : config(c), budget(b.count() > 0 ? b : c.retry_timeout) {}
+  // One attempt's timeout: the request timeout, but not (much) past the budget.
+  Duration attempt_timeout(Duration request_timeout) const {
+    return std::min(request_timeout, std::max(budget - spent(), Duration(500)));
+  }
 
   Duration spent() const {
     return std::chrono::duration_cast<Duration>(SteadyClock::now() - start);
@@ -285,7 +291,7 @@ struct Attempts {
       tried_this_round = 0;
       delay = retry_delay(++retries, rng);
     }
-    if (spent() + delay > config.retry_timeout) return std::nullopt;
+    if (spent() + delay > budget) return std::nullopt;
     return delay;
   }
   Result give_up() const {
@@ -311,10 +317,8 @@ Result SyncClient::call(const std::string& path, const json& body, Duration requ
     const std::string& endpoint = config_.endpoints[current_];
     http::ClientOptions options;
     options.tls = config_.tls;
-    // No single attempt outlives the call's budget by much.
-    const Duration left = config_.retry_timeout - a.spent();
-    const Duration this_timeout = std::min(timeout, std::max(left, Duration(500)));
-    http::Response resp = http::perform(make_request(endpoint, path, body, this_timeout), options);
+    http::Response resp =
+        http::perform(make_request(endpoint, path, body, a.attempt_timeout(timeout)), options);
     ++a.attempts;
     Verdict v = judge(resp, endpoint);
     if (v.action != Verdict::Action::Retry) {
@@ -374,7 +378,7 @@ struct AsyncClient::Call {
   bool got_message = false;
   bool stopped = false;  // on_message returned false
 
-  explicit Call(const ClientConfig& c) : attempts(c) {}
+  Call(const ClientConfig& c, Duration budget) : attempts(c, budget) {}
 };
 
 AsyncClient::AsyncClient(Clock& clock, ClientConfig config)
@@ -390,8 +394,8 @@ AsyncClient::AsyncClient(Clock& clock, ClientConfig config)
 AsyncClient::~AsyncClient() = default;
 
 void AsyncClient::call(const std::string& path, json body, std::function<void(Result)> done,
-                       Duration request_timeout) {
-  auto c = std::make_shared<Call>(config_);
+                       Duration request_timeout, Duration budget) {
+  auto c = std::make_shared<Call>(config_, budget);
   c->path = path;
   c->body = std::move(body);
   c->timeout = request_timeout.count() > 0 ? request_timeout : config_.request_timeout;
@@ -402,7 +406,7 @@ void AsyncClient::call(const std::string& path, json body, std::function<void(Re
 void AsyncClient::attempt(std::shared_ptr<Call> c) {
   const std::string endpoint = config_.endpoints[current_];
   std::weak_ptr<char> alive = alive_;
-  http_->send(make_request(endpoint, c->path, c->body, c->timeout),
+  http_->send(make_request(endpoint, c->path, c->body, c->attempts.attempt_timeout(c->timeout)),
               [this, alive, c, endpoint](http::Response resp) {
                 if (alive.expired()) return;
                 ++c->attempts.attempts;
@@ -428,7 +432,7 @@ void AsyncClient::attempt(std::shared_ptr<Call> c) {
 void AsyncClient::stream(const std::string& path, json body, Duration timeout,
                          std::function<bool(const json&)> on_message,
                          std::function<void(std::optional<Error>)> done) {
-  auto c = std::make_shared<Call>(config_);
+  auto c = std::make_shared<Call>(config_, timeout);
   c->path = path;
   c->body = std::move(body);
   c->timeout = timeout;

@@ -116,9 +116,9 @@ class AsyncClient {
   AsyncClient& operator=(const AsyncClient&) = delete;
 
   // As SyncClient::call, on the loop; `done` is called once, on the loop (never after the
-  // client is destroyed).
+  // client is destroyed). `budget` overrides the config's retry_timeout for this call.
   void call(const std::string& path, json body, std::function<void(Result)> done,
-            Duration request_timeout = Duration(0));
+            Duration request_timeout = Duration(0), Duration budget = Duration(0));
   // A streaming call (watch): `on_message` gets each JSON object of the stream and returns false
   // to end it. Connection failures before the first message fail over like call(); `done` gets
   // nullopt when the stream ended because on_message said so or `timeout` passed, else the error.

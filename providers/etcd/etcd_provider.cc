@@ -77,8 +77,8 @@ ProviderLimits EtcdProvider::limits() const {
 }
 
 void EtcdProvider::call(const std::string& path, json body, std::function<void(Result)> done,
-                        Duration request_timeout) {
-  if (async_) return async_->call(path, std::move(body), std::move(done), request_timeout);
+                        Duration request_timeout, Duration budget) {
+  if (async_) return async_->call(path, std::move(body), std::move(done), request_timeout, budget);
   if (sync_) return done(sync_->call(path, body, request_timeout));
   Result r;
   r.error = Error{};

@@ -94,7 +94,7 @@ void EtcdProvider::acquire_step_lock(const StepLockRequest& req,
                  step_locks_[key] = HeldLock{lease, lock};
                  done({std::nullopt, key});
                },
-               timeout);
+               timeout, timeout);
          });
   });
 }
