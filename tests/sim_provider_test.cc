@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -126,7 +127,8 @@ TEST(SimProviderTest, RegistryOffersSimSchemasAndFactory) {
   EXPECT_NE(reg.provider("sim")->config.attribute("world"), nullptr);
   EXPECT_NE(make_provider("sim"), nullptr);
   EXPECT_EQ(make_provider("nope"), nullptr);
-  EXPECT_EQ(builtin_provider_names(), std::vector<std::string>{"sim"});
+  auto names = builtin_provider_names();  // other providers are compiled in too
+  EXPECT_NE(std::find(names.begin(), names.end(), "sim"), names.end());
 }
 
 TEST(SimProviderTest, PlanFillsDefaultsAndComputedValues) {

@@ -120,7 +120,8 @@ class AsyncClient {
   void call(const std::string& path, json body, std::function<void(Result)> done,
             Duration request_timeout = Duration(0), Duration budget = Duration(0));
   // A streaming call (watch): `on_message` gets each JSON object of the stream and returns false
-  // to end it. Connection failures before the first message fail over like call(); `done` gets
+  // to end it. It runs inside libcurl's write callback: it must not start other transfers (do
+  // that in `done`). Connection failures before the first message fail over like call(); `done` gets
   // nullopt when the stream ended because on_message said so or `timeout` passed, else the error.
   void stream(const std::string& path, json body, Duration timeout,
               std::function<bool(const json&)> on_message,

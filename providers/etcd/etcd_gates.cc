@@ -118,19 +118,22 @@ void EtcdProvider::watch_gate(std::shared_ptr<Watch> w) {
               w->value.reset();
             else
               w->value = kv->value;
-            if (w->holds()) {
-              GateResult g2;
-              g2.holds = true;
-              g2.message = w->describe();
-              w->finish(std::move(g2));
-              return false;
-            }
+            // Not finished here: this runs inside libcurl's write callback, where starting
+            // other transfers (what the step's completion does) is not allowed. Ending the
+            // stream brings us to the done callback below, outside libcurl.
+            if (w->holds()) return false;
           }
           return true;
         },
         [this, alive, w, relist](std::optional<Error> err) {
           if (alive.expired() || w->finished) return;
           const TimePoint t = ctx_.clock->now();
+          if (w->holds()) {
+            GateResult g2;
+            g2.holds = true;
+            g2.message = w->describe();
+            return w->finish(std::move(g2));
+          }
           if (t >= w->deadline || w->restarts > 1000) {
             GateResult g2;
             g2.message = w->describe();
