@@ -5,6 +5,7 @@
 #include <map>
 
 #include "compiler/eval.h"
+#include "planner/adopt.h"
 #include "planner/executor.h"
 #include "planner/graph.h"
 #include "planner/run_impl.h"
@@ -105,6 +106,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
 
   const PlanGraph& pg = plan.graph;
   Adjacency adj = adjacency(pg);
+  const uint64_t generation = state.serial;  // see create_token
   ExecGraph eg;
   Executor* executor = nullptr;
   ApplySummary summary;
@@ -215,8 +217,33 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
         ApplyRequest req;
         req.type = rc->addr.type;
         req.address = address;
-        req.idempotency_token = state.lineage + "/" + address;
+        req.idempotency_token = create_token(state, rc->addr, generation, rc->adopt_id.empty());
         if (auto p = prior.find(address); p != prior.end()) req.prior = p->second;
+        // An object the state does not hold (adopted, or found for an interrupted create).
+        if (!req.prior && !rc->prior_id.empty())
+          req.prior = ObjectState{rc->prior_id,
+                                  rc->before.is_mapping() ? rc->before.attributes() : ValueMap{}};
+        if (is_pure_adoption(*rc)) {
+          ResourceState rs;
+          rs.type = rc->addr.type;
+          rs.provider = rc->provider;
+          rs.mode = rc->addr.mode;
+          rs.id = rc->adopt_id;
+          rs.attributes = req.prior->attributes;
+          for (const auto& d : rc->depends_on)
+            if (auto pa = parse_address(d); pa.ok()) rs.dependencies.push_back(*pa.address);
+          std::sort(rs.dependencies.begin(), rs.dependencies.end());
+          rs.dependencies.erase(std::unique(rs.dependencies.begin(), rs.dependencies.end()),
+                                rs.dependencies.end());
+          write(StateChange::put(rc->addr, rs));
+          flush();
+          Value self = Value::object(rs.attributes);
+          model.set_value(address, block, self);
+          StepOutcome out;
+          out.gate = gate_for(address, self);
+          done(out);
+          return;
+        }
 
         if (op == NodeOp::Delete) {
           req.action = ChangeAction::Delete;

@@ -187,6 +187,7 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
     return rc;
   }
   rc.action = PlanAction::Update;
+  if (in.planned) rc.notes = in.planned->notes;
   if (std::find(changed.begin(), changed.end(), "triggers") != changed.end())
     rc.reason = ChangeReason::UpdateBecauseTriggers;
   return rc;

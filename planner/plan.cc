@@ -118,6 +118,7 @@ int PlanGraph::find(const std::string& id) const {
 PlanCounts Plan::counts() const {
   PlanCounts c;
   for (const auto& rc : changes) {
+    if (!rc.adopt_id.empty()) ++c.adopt;
     switch (rc.action) {
       case PlanAction::Create:
         ++c.add;
@@ -145,7 +146,8 @@ PlanCounts Plan::counts() const {
 
 bool Plan::has_changes() const {
   for (const auto& rc : changes)
-    if (rc.action != PlanAction::NoOp && rc.action != PlanAction::Read) return true;
+    if ((rc.action != PlanAction::NoOp && rc.action != PlanAction::Read) || !rc.adopt_id.empty())
+      return true;
   for (const auto& oc : outputs)
     if (oc.action != PlanAction::NoOp) return true;
   return false;

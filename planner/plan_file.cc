@@ -147,6 +147,8 @@ json plan_file_to_json(const PlanFile& pf) {
     e["depends_on"] = rc.depends_on;
     e["create_before_destroy"] = rc.create_before_destroy;
     e["drift"] = rc.drift;
+    if (!rc.adopt_id.empty()) e["adopt_id"] = rc.adopt_id;
+    if (!rc.notes.empty()) e["notes"] = rc.notes;
     changes.push_back(e);
   }
   j["changes"] = changes;
@@ -256,6 +258,8 @@ std::optional<PlanFile> plan_file_from_json(const json& j, std::string* error) {
       rc.depends_on = e.at("depends_on").get<std::vector<std::string>>();
       rc.create_before_destroy = e.at("create_before_destroy").get<bool>();
       rc.drift = e.at("drift").get<std::string>();
+      if (e.contains("adopt_id")) rc.adopt_id = e.at("adopt_id").get<std::string>();
+      if (e.contains("notes")) rc.notes = e.at("notes").get<std::vector<std::string>>();
       p.changes.push_back(std::move(rc));
     }
     for (const auto& e : j.at("outputs")) {

@@ -248,6 +248,11 @@ class Renderer {
 
 std::string header_text(const ResourceChange& rc) {
   const std::string& a = rc.address;
+  if (!rc.adopt_id.empty()) {
+    if (rc.action == PlanAction::NoOp) return a + " will be adopted (" + rc.adopt_id + ")";
+    if (rc.action == PlanAction::Update)
+      return a + " will be adopted (" + rc.adopt_id + ") and updated in-place";
+  }
   switch (rc.action) {
     case PlanAction::Create:
       return a + " will be created";
@@ -376,8 +381,9 @@ std::string render_plan_summary(const Plan& plan) {
   auto c = plan.counts();
   if (plan.destroy_mode && c.add == 0 && c.change == 0)
     return "Plan: 0 to add, 0 to change, " + std::to_string(c.destroy) + " to destroy.";
+  std::string adopt = c.adopt > 0 ? ", " + std::to_string(c.adopt) + " to adopt" : "";
   return "Plan: " + std::to_string(c.add) + " to add, " + std::to_string(c.change) +
-         " to change, " + std::to_string(c.destroy) + " to destroy.";
+         " to change, " + std::to_string(c.destroy) + " to destroy" + adopt + ".";
 }
 
 std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options) {
@@ -398,7 +404,7 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
 
   std::vector<const ResourceChange*> shown;
   for (const auto& rc : plan.changes)
-    if (rc.action != PlanAction::NoOp) shown.push_back(&rc);
+    if (rc.action != PlanAction::NoOp || !rc.adopt_id.empty()) shown.push_back(&rc);
   bool outputs_change = false;
   for (const auto& oc : plan.outputs)
     if (oc.action != PlanAction::NoOp) outputs_change = true;
@@ -414,7 +420,11 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
 
   if (!shown.empty()) {
     std::set<PlanAction> used;
-    for (auto* rc : shown) used.insert(rc->action);
+    bool adopts = false;
+    for (auto* rc : shown) {
+      used.insert(rc->action);
+      adopts |= rc->action == PlanAction::NoOp;  // shown only when adopted
+    }
     out +=
         "orch used the selected providers to generate the following execution plan. Resource\n"
         "actions are indicated with the following symbols:\n";
@@ -427,6 +437,9 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
       out += r.paint("+/-", kGreen) + " create replacement and then destroy\n";
     if (used.count(PlanAction::Read))
       out += " " + r.paint("<=", kCyan) + " read (data resources)\n";
+    if (adopts)
+      out += " " + r.paint("<-", kCyan) +
+             " adopt (exists, marked for this stack: recorded in state, not created)\n";
     out += "\norch will perform the following actions:\n";
 
     for (auto* rc : shown) {
@@ -434,6 +447,10 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
       out += "  " + r.bold("# " + header_text(*rc)) + "\n";
       std::string note = reason_note(*rc);
       if (!note.empty()) out += "  # " + note + "\n";
+      if (!rc->adopt_id.empty() && rc->action != PlanAction::NoOp &&
+          rc->action != PlanAction::Update)
+        out += "  # (adopts " + rc->adopt_id + ", marked for this stack, to replace it)\n";
+      for (const auto& n : rc->notes) out += "  # note: " + n + "\n";
       if (is_replace(rc->action) && !rc->replace_paths.empty() &&
           rc->reason == ChangeReason::ReplaceBecauseCannotUpdate) {
         std::string paths;
@@ -475,13 +492,15 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
           gutter = " " + r.paint("<=", kCyan);
           break;
         case PlanAction::NoOp:
-          gutter = "   ";
+          gutter = " " + r.paint("<-", kCyan);  // an adoption (plain no-ops are not shown)
           break;
       }
       out += gutter + " " + kw + " " + quote(rc->addr.type) + " " + quote(rc->addr.name) + " {\n";
       bool hide = rc->action == PlanAction::Update || is_replace(rc->action);
-      Value before =
-          rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value() : rc->before;
+      // An adoption (NoOp) lists the object as it is, without change symbols.
+      Value before = rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value()
+                     : rc->action == PlanAction::NoOp                                  ? rc->after
+                                                                                       : rc->before;
       Value after = rc->action == PlanAction::Delete ? Value() : rc->after;
       r.attrs(6, before, after, true, rc->replace_paths, hide, {"id", "name"});
       out += "    }\n";

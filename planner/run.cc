@@ -12,6 +12,7 @@
 #include "compiler/check.h"
 #include "compiler/eval.h"
 #include "compiler/load.h"
+#include "planner/adopt.h"
 #include "planner/backend.h"
 #include "planner/backend_init.h"
 #include "planner/diff.h"
@@ -217,7 +218,7 @@ PlanFile Session::plan_file(const Plan& plan) const {
 }
 
 // Refresh: one read_many per (provider, type), run on the loop.
-void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
+void Session::Impl::refresh(bool enabled, Diagnostics& diags, bool pending_only) {
   for (const auto& [addr, r] : loaded.state.resources) {
     if (!r.has_object() || r.mode == ResourceMode::Data) continue;
     current[addr.str()] = ObjectState{r.id, r.attributes};
@@ -225,7 +226,7 @@ void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
   if (!enabled) return;
   std::map<std::pair<Provider*, std::string>, std::vector<ReadItem>> batches;
   for (const auto& [addr, r] : loaded.state.resources) {
-    if (r.mode == ResourceMode::Data) continue;
+    if (r.mode == ResourceMode::Data || (pending_only && r.has_object())) continue;
     Provider* p = provider_for(r.provider, r.type);
     if (!p) continue;
     batches[{p, r.type}].push_back(ReadItem{addr.str(), r.id, r.attributes});
@@ -253,7 +254,8 @@ void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
 
 std::optional<Plan> Session::plan() {
   Impl& I = *impl_;
-  I.refresh(options_.refresh && !options_.destroy, diags_);
+  // Destroy refreshes only interrupted creates: what they made must be destroyed too.
+  I.refresh(options_.refresh, diags_, options_.destroy);
   if (diags_.has_errors()) return std::nullopt;
 
   Plan plan;
@@ -277,6 +279,20 @@ std::optional<Plan> Session::plan() {
       continue;
     }
     replace_set.insert(parsed.address->str());
+  }
+
+  // Objects marked for this stack that the state does not know: adopted, not created again.
+  std::map<std::string, ObjectState> owned;
+  if (options_.refresh && !options_.destroy) {
+    std::set<std::pair<Provider*, std::string>> types;
+    std::function<void(const Config&)> walk = [&](const Config& c) {
+      for (const auto& [a, r] : c.resources)
+        if (!r.is_data()) types.insert({I.provider_for(r.provider_key, r.type), r.type});
+      for (const auto& [n, m] : c.modules)
+        if (m.child) walk(*m.child);
+    };
+    walk(*config_);
+    owned = find_owned({types.begin(), types.end()}, *I.clock, diags_);
   }
 
   I.model = std::make_unique<Model>(*config_, I.variables, diags_);
@@ -309,6 +325,18 @@ std::optional<Plan> Session::plan() {
       in.prior = st == I.loaded.state.resources.end() ? nullptr : &st->second;
       if (auto c = I.current.find(inst.address); c != I.current.end()) in.current = c->second;
       in.refreshed = I.refreshed.count(inst.address) > 0;
+      // Adoption: no object in state, but one exists (a create interrupted after its intent was
+      // recorded, found by refresh; or one marked for this stack that the state lost).
+      std::string adopt;
+      if (!r.is_data() && !options_.destroy && !(in.prior && in.prior->has_object())) {
+        if (in.current) {
+          adopt = in.current->id;
+        } else if (auto o = owned.find(inst.address); o != owned.end()) {
+          in.current = o->second;
+          adopt = o->second.id;
+        }
+        owned.erase(inst.address);
+      }
       in.lifecycle.create_before_destroy = r.lifecycle.create_before_destroy;
       in.lifecycle.prevent_destroy = r.lifecycle.prevent_destroy;
       in.lifecycle.ignore_changes = r.lifecycle.ignore_changes;
@@ -339,13 +367,14 @@ std::optional<Plan> Session::plan() {
         in.planned = std::move(resp);
       }
       ResourceChange rc = diff_instance(in, diags_);
+      if (!adopt.empty()) mark_adoption(rc, adopt);
       if (r.is_data() && rc.action == PlanAction::NoOp && in.current)
         rc.after = Value::object(in.current->attributes);
       InstanceNeeds needs = model.needs(b, inst);
       GraphInstance gi;
       gi.address = inst.address;
       gi.block = b.address;
-      gi.action = rc.action;
+      gi.action = graph_action(rc);
       gi.needs_instances.assign(needs.instances.begin(), needs.instances.end());
       gi.needs_blocks.assign(needs.blocks.begin(), needs.blocks.end());
       gi.needs_any.assign(needs.any.begin(), needs.any.end());
@@ -398,6 +427,13 @@ std::optional<Plan> Session::plan() {
     plan.changes.push_back(std::move(rc));
   }
 
+  for (const auto& [address, object] : owned) {
+    auto pa = parse_address(address);
+    if (!planned.count(address) && (!pa.ok() || !I.loaded.state.find(*pa.address)))
+      diags_.warning({}, address + " (" + object.id + ") is marked for this stack but is not in "
+                     "the configuration or the state",
+                     "orch leaves it alone. Add it to the configuration to adopt it, or delete it.");
+  }
   plan.graph = build_plan_graph(ginst, diags_);
   if (!options_.targets.empty() && !diags_.has_errors()) {
     auto kept_list = targeted_addresses(plan.graph, options_.targets, diags_);

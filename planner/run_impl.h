@@ -26,7 +26,8 @@ struct Session::Impl {
   std::unique_ptr<Model> model;
 
   Provider* provider_for(const std::string& provider_key, const std::string& type);
-  void refresh(bool enabled, Diagnostics& diags);
+  // `pending_only`: look up only entries with no object (interrupted creates), e.g. for destroy.
+  void refresh(bool enabled, Diagnostics& diags, bool pending_only = false);
 };
 
 // True when no value in the map is (or contains) unknown.

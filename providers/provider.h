@@ -58,6 +58,15 @@ struct ReadResult {
   int requests = 0;  // API calls made (for batching checks and benchmarks)
 };
 
+// Objects a provider finds marked as owned by this stack (EC2 tags orch:stack / orch:address),
+// by the address they are marked with, that the state does not claim: what `plan` offers to
+// adopt instead of creating anew.
+struct OwnedResult {
+  std::map<std::string, ObjectState> objects;
+  std::optional<ProviderError> error;
+  int requests = 0;
+};
+
 enum class ChangeAction { NoOp, Create, Read, Update, Delete, Replace };
 
 // Plan-time question: given prior state and the desired configuration, what will it become?
@@ -166,6 +175,12 @@ class Provider {
   virtual std::optional<ProviderError> release_step_lock(const std::string& handle) {
     (void)handle;
     return std::nullopt;
+  }
+  // Objects of `type` marked for this stack that no ReadItem of this run claimed (see
+  // OwnedResult). Providers without ownership marks find nothing.
+  virtual void list_owned(const std::string& type, std::function<void(OwnedResult)> done) {
+    (void)type;
+    done(OwnedResult{});
   }
 };
 

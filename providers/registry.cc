@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "providers/ec2/ec2_provider.h"
 #include "providers/etcd/etcd_provider.h"
 #include "providers/sim/sim_provider.h"
 
@@ -18,6 +19,7 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kProviders[] = {
+    {"ec2", [] { return std::unique_ptr<Provider>(std::make_unique<Ec2Provider>()); }},
     {"etcd", [] { return std::unique_ptr<Provider>(std::make_unique<etcd::EtcdProvider>()); }},
     {"sim", [] { return std::unique_ptr<Provider>(std::make_unique<SimProvider>()); }},
 };

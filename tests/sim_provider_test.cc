@@ -4,9 +4,10 @@
 #include "providers/sim/sim_provider.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -127,7 +128,8 @@ TEST(SimProviderTest, RegistryOffersSimSchemasAndFactory) {
   EXPECT_NE(reg.provider("sim")->config.attribute("world"), nullptr);
   EXPECT_NE(make_provider("sim"), nullptr);
   EXPECT_EQ(make_provider("nope"), nullptr);
-  auto names = builtin_provider_names();  // other providers are compiled in too
+  auto names = builtin_provider_names();  // sorted; other providers are compiled in beside sim
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
   EXPECT_NE(std::find(names.begin(), names.end(), "sim"), names.end());
 }
 
