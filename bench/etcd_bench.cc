@@ -21,9 +21,9 @@
 
 #include "planner/real_clock.h"
 #include "planner/run.h"
-#include "providers/etcd/etcd_provider.h"
 #include "providers/etcd/etcd_backend.h"
 #include "providers/etcd/etcd_codec.h"
+#include "providers/etcd/etcd_provider.h"
 #include "providers/registry.h"
 #include "tests/support/etcd_cluster.h"
 
@@ -54,8 +54,8 @@ ResourceState machine(int i) {
       {"image_id", Value::string("ami-0c55b159cbfafe1f0")},
       {"instance_type", Value::string(i % 10 == 0 ? "m5.2xlarge" : "m5.large")},
       {"private_ip", Value::string(fmt::format("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255))},
-      {"private_dns", Value::string(fmt::format("ip-10-{}-{}-{}.ec2.internal", i >> 16,
-                                               (i >> 8) & 255, i & 255))},
+      {"private_dns",
+       Value::string(fmt::format("ip-10-{}-{}-{}.ec2.internal", i >> 16, (i >> 8) & 255, i & 255))},
       {"subnet_id", Value::string(fmt::format("subnet-{:08x}", i % 16))},
       {"state", Value::string("running")},
       {"tags", Value::map({{"cluster", Value::string("cdh")},
@@ -107,9 +107,9 @@ void bench_state(const testing::EtcdCluster& etcd, int n) {
   }
   State st = l.state;
   for (int i = 0; i < n; ++i)
-    st.apply(StateChange::put(ResourceAddress{{}, ResourceMode::Managed, "ec2_instance", "node",
-                                              InstanceKey::of(i)},
-                              machine(i)));
+    st.apply(StateChange::put(
+        ResourceAddress{{}, ResourceMode::Managed, "ec2_instance", "node", InstanceKey::of(i)},
+        machine(i)));
   std::vector<double> save, save_cpu, load, load_cpu;
   for (int round = 0; round < 3; ++round) {
     auto t = Clock::now();
@@ -195,9 +195,10 @@ void bench_lock(const testing::EtcdCluster& etcd) {
     release.push_back(seconds_since(t) * 1e3);
   }
   std::printf("== state lock, %d rounds ==\n", rounds);
-  std::printf("acquire: median %.2f ms, p95 %.2f ms (lease grant, holder check, /v3/lock, holder "
-              "info)\n",
-              median(acquire), percentile(acquire, 0.95));
+  std::printf(
+      "acquire: median %.2f ms, p95 %.2f ms (lease grant, holder check, /v3/lock, holder "
+      "info)\n",
+      median(acquire), percentile(acquire, 0.95));
   std::printf("release: median %.2f ms, p95 %.2f ms (lease revoke)\n\n", median(release),
               percentile(release, 0.95));
 }
@@ -220,7 +221,9 @@ void bench_provider(const testing::EtcdCluster& etcd, int k) {
     req.type = "etcd_key";
     req.address = fmt::format("etcd_key.k[{}]", i);
     req.action = ChangeAction::Create;
-    req.planned = p.plan(PlanRequest{"etcd_key", req.address, std::nullopt,
+    req.planned = p.plan(PlanRequest{"etcd_key",
+                                     req.address,
+                                     std::nullopt,
                                      {{"key", Value::string(fmt::format("/bench/p/{}", i))},
                                       {"value", Value::string("v")}}})
                       .planned;
@@ -244,13 +247,12 @@ void bench_apply(const testing::EtcdCluster& etcd, int k) {
   std::string eps = "[";
   for (const auto& e : etcd.endpoints()) eps += "\"" + e + "\"";
   eps += "]";
-  std::ofstream(dir / "main.orch") << "backend \"etcd\" {\n  endpoints = " << eps
-                                   << "\n  prefix = \"/bench/apply/state\"\n}\n"
-                                   << "provider \"etcd\" {\n  endpoints = " << eps
-                                   << "\n  prefix = \"/bench/apply\"\n}\n"
-                                   << "resource \"etcd_key\" \"k\" {\n  count = " << k
-                                   << "\n  key   = \"/bench/apply/keys/${count.index}\"\n"
-                                   << "  value = \"node-${count.index}.internal\"\n}\n";
+  std::ofstream(dir / "main.orch")
+      << "backend \"etcd\" {\n  endpoints = " << eps << "\n  prefix = \"/bench/apply/state\"\n}\n"
+      << "provider \"etcd\" {\n  endpoints = " << eps << "\n  prefix = \"/bench/apply\"\n}\n"
+      << "resource \"etcd_key\" \"k\" {\n  count = " << k
+      << "\n  key   = \"/bench/apply/keys/${count.index}\"\n"
+      << "  value = \"node-${count.index}.internal\"\n}\n";
   static const SchemaRegistry schemas = builtin_schemas();
   RunOptions o;
   o.dir = dir.string();
@@ -259,7 +261,8 @@ void bench_apply(const testing::EtcdCluster& etcd, int k) {
   Session s(o);
   auto t = Clock::now();
   if (!s.load()) {
-    for (const auto& d : s.diags().list()) std::fprintf(stderr, "%s: %s\n", d.summary.c_str(), d.detail.c_str());
+    for (const auto& d : s.diags().list())
+      std::fprintf(stderr, "%s: %s\n", d.summary.c_str(), d.detail.c_str());
     std::exit(1);
   }
   auto plan = s.plan();
@@ -271,7 +274,8 @@ void bench_apply(const testing::EtcdCluster& etcd, int k) {
   double apply_s = seconds_since(t);
   double apply_cpu = cpu_seconds() - c;
   if (!summary || summary->added != k) {
-    for (const auto& d : s.diags().list()) std::fprintf(stderr, "%s: %s\n", d.summary.c_str(), d.detail.c_str());
+    for (const auto& d : s.diags().list())
+      std::fprintf(stderr, "%s: %s\n", d.summary.c_str(), d.detail.c_str());
     std::exit(1);
   }
   std::printf("== apply of %d etcd_key (etcd backend: one journal txn per step) ==\n", k);

@@ -2,8 +2,8 @@
 // provider it uses is compiled in, creates .orch/, opens the state backend (with -backend-config
 // settings) and records it; when the backend changed since the last init, copies the state over
 // (-migrate-state) or starts using the new one as it is (-reconfigure).
-#include <filesystem>
 #include <fmt/format.h>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/backend_flags.h"
@@ -44,7 +44,8 @@ int migrate(const BackendConfig& from, const BackendConfig& to, bool force) {
   ScopedLock dst_lock(dst.get(), b.id);
   for (const auto& w : warnings) std::cerr << "Warning: " << w << "\n";
   LoadedState old_state, new_state;
-  if (auto err = src->load(old_state)) return fail("cannot read the state to copy: " + err->message);
+  if (auto err = src->load(old_state))
+    return fail("cannot read the state to copy: " + err->message);
   if (auto err = dst->load(new_state)) return fail("cannot read the new backend: " + err->message);
   if (!old_state.existed) {
     std::cout << "There is no state in " << src->describe() << " to copy.\n\n";

@@ -9,7 +9,7 @@ namespace orch::cli {
 namespace {
 
 struct StateOptions {
-  std::string state_path;  // -state=PATH; empty: the configuration's backend
+  std::string state_path;                   // -state=PATH; empty: the configuration's backend
   std::vector<std::string> backend_config;  // -backend-config KEY=VALUE
   std::vector<std::string> addresses;
   bool dry_run = false;

@@ -278,7 +278,8 @@ void check_lock(const Expr& e, const EvalScope& scope, Diagnostics& diags) {
                          : " of type " + v.type().str();
   diags.error(e.range, "Invalid lock",
               "`lock` takes one lock resource (lock = etcd_lock.maintenance) or a lock name "
-              "string; this is" + what + ".");
+              "string; this is" +
+                  what + ".");
 }
 
 }  // namespace

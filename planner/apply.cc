@@ -364,12 +364,11 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
           done(out);
         });
       };
-      auto spec = op == NodeOp::Create || op == NodeOp::Update ? lock_of(rc->address)
-                                                                : std::nullopt;
+      auto spec =
+          op == NodeOp::Create || op == NodeOp::Update ? lock_of(rc->address) : std::nullopt;
       if (spec) step.lock = spec->name;
-      Provider* lock_provider = spec && !spec->lock_type.empty()
-                                    ? I.provider_for("", spec->lock_type)
-                                    : nullptr;
+      Provider* lock_provider =
+          spec && !spec->lock_type.empty() ? I.provider_for("", spec->lock_type) : nullptr;
       if (lock_provider) {
         StepOperation inner = std::move(step.operation);
         const StepId id = static_cast<StepId>(i);
@@ -377,7 +376,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
         step.operation = [&, inner, lock_provider, id, address](const StepContext& ctx,
                                                                 StepDone done) {
           if (held_locks.count(id)) return inner(ctx, done);  // a retry: still held
-          auto now = lock_of(address);  // the lock resource is applied by now
+          auto now = lock_of(address);                        // the lock resource is applied now
           StepLockRequest lr{now->lock_type, now->lock_address, now->lock, address};
           lock_provider->acquire_step_lock(
               lr, [&, inner, ctx, done, lock_provider, id](StepLockResult r) {
@@ -520,8 +519,9 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
     if (auto why = backend.lock_lost()) {
       lock_lost = true;
       diags_.error({}, "State lock lost",
-                   *why + "\norch started nothing new after this; steps already running were "
-                          "let finish. Another orch may hold the lock now: run plan again.");
+                   *why +
+                       "\norch started nothing new after this; steps already running were "
+                       "let finish. Another orch may hold the lock now: run plan again.");
       ex.interrupt();
     }
   };

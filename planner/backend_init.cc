@@ -144,8 +144,9 @@ bool resolve_backend_config(const Config* config,
     }
   } else if (!overrides.empty()) {
     if (error)
-      *error = "-backend-config needs a backend block in the configuration (for example "
-               "`backend \"etcd\" {}`, with the settings given on the command line)";
+      *error =
+          "-backend-config needs a backend block in the configuration (for example "
+          "`backend \"etcd\" {}`, with the settings given on the command line)";
     return false;
   }
   for (const auto& [k, v] : overrides) out.settings[k] = Value::string(v);

@@ -15,8 +15,8 @@ namespace orch {
 struct Config;
 
 struct BackendRecord {
-  std::string type;      // "local", "etcd"
-  std::string identity;  // backend_identity()
+  std::string type;                              // "local", "etcd"
+  std::string identity;                          // backend_identity()
   std::map<std::string, std::string> overrides;  // -backend-config given to init
   ValueMap settings;  // the backend's effective settings (to open it again for a migration)
 

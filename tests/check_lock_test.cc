@@ -114,8 +114,7 @@ class OneResource : public EvalScope {
  public:
   std::optional<Value> lookup(const RefKey& key) const override {
     if (key.root == "etcd_lock" && key.name == "m")
-      return Value::object({{"id", Value::string("/orch/locks/m")},
-                            {"name", Value::string("m")}});
+      return Value::object({{"id", Value::string("/orch/locks/m")}, {"name", Value::string("m")}});
     return std::nullopt;
   }
 };

@@ -69,9 +69,9 @@ LoadedState load_ok(Backend& b) {
   return l;
 }
 
-#define EXPECT_OK(s)                                 \
-  do {                                               \
-    auto st_ = (s);                                  \
+#define EXPECT_OK(s)                                \
+  do {                                              \
+    auto st_ = (s);                                 \
     EXPECT_FALSE(st_) << (st_ ? st_->message : ""); \
   } while (0)
 
@@ -129,8 +129,7 @@ TEST_F(EtcdBackendTest, SettingsAreChecked) {
   EXPECT_FALSE(etcd::parse_backend_settings({{"prefix", Value::string("/x")}}, o, &e));
   o = {};
   EXPECT_NE(e.find("`endpoints` is required"), std::string::npos) << e;
-  EXPECT_FALSE(etcd::parse_backend_settings(
-      {{"endpoints", Value::string("http://a:1")}}, o, &e));
+  EXPECT_FALSE(etcd::parse_backend_settings({{"endpoints", Value::string("http://a:1")}}, o, &e));
   EXPECT_NE(e.find("`prefix` is required"), std::string::npos) << e;
   auto bad = s();
   bad["lock_ttl"] = Value::string("1s");

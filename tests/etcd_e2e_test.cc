@@ -58,13 +58,12 @@ class EtcdE2E : public ::testing::Test {
                     const std::string& lock_ttl = "2s") {
     fs::path d = dir_.path() / stack_name;
     fs::create_directories(d);
-    std::ofstream(d / "main.orch") << "backend \"etcd\" {\n  endpoints = "
-                                   << cluster_->endpoints_hcl() << "\n  prefix    = \""
-                                   << root() << "/" << stack_name << "/state\"\n  lock_ttl  = \""
-                                   << lock_ttl << "\"\n}\n\nprovider \"etcd\" {\n  endpoints = "
-                                   << cluster_->endpoints_hcl() << "\n  prefix    = \"" << root()
-                                   << "\"\n}\n\n"
-                                   << body;
+    std::ofstream(d / "main.orch")
+        << "backend \"etcd\" {\n  endpoints = " << cluster_->endpoints_hcl() << "\n  prefix    = \""
+        << root() << "/" << stack_name << "/state\"\n  lock_ttl  = \"" << lock_ttl
+        << "\"\n}\n\nprovider \"etcd\" {\n  endpoints = " << cluster_->endpoints_hcl()
+        << "\n  prefix    = \"" << root() << "\"\n}\n\n"
+        << body;
     return d.string();
   }
   std::string root() const { return "/e2e/" + name_; }
@@ -144,8 +143,8 @@ std::string EtcdE2E::start_error_;
 // A key whose readiness gate holds only when the test writes `go`: an apply that waits there.
 std::string gated_key(const std::string& name, const std::string& key, const std::string& go,
                       const std::string& extra = "") {
-  return "resource \"etcd_key\" \"" + name + "\" {\n  key   = \"" + key +
-         "\"\n  value = \"" + name + "\"\n" + extra + "  ready_when {\n    etcd_key = \"" + go +
+  return "resource \"etcd_key\" \"" + name + "\" {\n  key   = \"" + key + "\"\n  value = \"" +
+         name + "\"\n" + extra + "  ready_when {\n    etcd_key = \"" + go +
          "\"\n    timeout  = \"60s\"\n  }\n}\n";
 }
 
@@ -169,13 +168,12 @@ TEST_F(EtcdE2E, TwoAppliesAtOnceExactlyOneRunsTheOtherNamesTheHolder) {
 }
 
 TEST_F(EtcdE2E, KilledHolderLockFreesWithinTtlAndNextApplyContinues) {
-  std::string body = "resource \"etcd_key\" \"a\" {\n  key   = \"" + root() +
-                     "/a\"\n  value = \"a\"\n}\n" + "resource \"etcd_key\" \"b\" {\n  key   = \"" +
-                     root() + "/b\"\n  value = \"b\"\n}\n" +
-                     gated_key("c", root() + "/c", root() + "/go",
-                               "  depends_on = [etcd_key.a, etcd_key.b]\n") +
-                     "resource \"etcd_key\" \"d\" {\n  key   = \"" + root() +
-                     "/d\"\n  value = \"d\"\n  depends_on = [etcd_key.c]\n}\n";
+  std::string body =
+      "resource \"etcd_key\" \"a\" {\n  key   = \"" + root() + "/a\"\n  value = \"a\"\n}\n" +
+      "resource \"etcd_key\" \"b\" {\n  key   = \"" + root() + "/b\"\n  value = \"b\"\n}\n" +
+      gated_key("c", root() + "/c", root() + "/go", "  depends_on = [etcd_key.a, etcd_key.b]\n") +
+      "resource \"etcd_key\" \"d\" {\n  key   = \"" + root() +
+      "/d\"\n  value = \"d\"\n  depends_on = [etcd_key.c]\n}\n";
   std::string d = stack("s", body, "2s");
   Spawned holder = background(d, "apply -auto-approve -no-color", "holder.log");
   // Wait until a, b and c are written (c waits at its gate), then kill -9 the holder.
@@ -238,8 +236,8 @@ TEST_F(EtcdE2E, LostLockStopsTheApplyWithANonZeroExit) {
 
 TEST_F(EtcdE2E, StepLocksSerialiseTwoOrchs) {
   const std::string lock = "resource \"etcd_lock\" \"m\" {\n  name = \"maint\"\n}\n";
-  std::string a = stack("a", lock + gated_key("a", root() + "/a", root() + "/go-a",
-                                              "  lock  = etcd_lock.m\n"));
+  std::string a =
+      stack("a", lock + gated_key("a", root() + "/a", root() + "/go-a", "  lock  = etcd_lock.m\n"));
   std::string b = stack("b", lock + "resource \"etcd_key\" \"b\" {\n  key   = \"" + root() +
                                  "/b\"\n  value = \"b\"\n  lock  = etcd_lock.m\n}\n");
   Spawned first = background(a, "apply -auto-approve -no-color", "a.log");
@@ -263,14 +261,19 @@ TEST_F(EtcdE2E, StepLocksSerialiseTwoOrchs) {
 TEST_F(EtcdE2E, ElectionOfElevenFirstReadyWinsStaysAndReelects) {
   std::string body =
       "variable \"drop\" {\n  type    = string\n  default = \"\"\n}\n"
-      "resource \"etcd_key\" \"node\" {\n  count = 11\n  key   = \"" + root() +
+      "resource \"etcd_key\" \"node\" {\n  count = 11\n  key   = \"" +
+      root() +
       "/nodes/${count.index}\"\n  value = \"node-${count.index}.internal\"\n"
-      "  ready_when {\n    etcd_key = \"" + root() + "/up/${count.index}\"\n"
+      "  ready_when {\n    etcd_key = \"" +
+      root() +
+      "/up/${count.index}\"\n"
       "    timeout  = \"60s\"\n  }\n}\n"
       "resource \"etcd_election\" \"master\" {\n  name       = \"cluster/master\"\n"
       "  candidates = [for n in etcd_key.node[*].value : n if n != var.drop]\n"
       "  depends_on = [any(etcd_key.node)]\n}\n"
-      "resource \"etcd_key\" \"conf\" {\n  key   = \"" + root() + "/conf\"\n"
+      "resource \"etcd_key\" \"conf\" {\n  key   = \"" +
+      root() +
+      "/conf\"\n"
       "  value = \"master=${etcd_election.master.leader}\"\n}\n"
       "output \"leader\" {\n  value = etcd_election.master.leader\n}\n";
   std::string d = stack("s", body);
@@ -358,11 +361,10 @@ TEST_F(EtcdE2E, LeaderKilledDuringApplyFinishes) {
 TEST_F(EtcdE2E, LocalStateMigratesIntoEtcdWithBackendConfigFlags) {
   fs::path d = dir_.path() / "m";
   fs::create_directories(d);
-  const std::string provider = "provider \"etcd\" {\n  endpoints = " +
-                               cluster_->endpoints_hcl() + "\n  prefix    = \"" + root() +
-                               "\"\n}\n";
-  const std::string res = "resource \"etcd_key\" \"k\" {\n  key   = \"" + root() +
-                          "/k\"\n  value = \"v\"\n}\n";
+  const std::string provider = "provider \"etcd\" {\n  endpoints = " + cluster_->endpoints_hcl() +
+                               "\n  prefix    = \"" + root() + "\"\n}\n";
+  const std::string res =
+      "resource \"etcd_key\" \"k\" {\n  key   = \"" + root() + "/k\"\n  value = \"v\"\n}\n";
   std::ofstream(d / "main.orch") << provider << res;
   auto local = orch(d.string(), "apply -auto-approve -no-color");
   ASSERT_EQ(local.code, 0) << local.out << local.err;
@@ -381,7 +383,8 @@ TEST_F(EtcdE2E, LocalStateMigratesIntoEtcdWithBackendConfigFlags) {
   auto bad = orch(d.string(), "init -no-color -backend-config endpoints");
   EXPECT_NE(bad.code, 0);
   EXPECT_NE((bad.out + bad.err).find("KEY=VALUE"), std::string::npos) << bad.out << bad.err;
-  auto init = orch(d.string(), "init -no-color -migrate-state -backend-config endpoints=" + endpoints);
+  auto init =
+      orch(d.string(), "init -no-color -migrate-state -backend-config endpoints=" + endpoints);
   ASSERT_EQ(init.code, 0) << init.out << init.err;
   EXPECT_NE(init.out.find("Copied the state (1 resources"), std::string::npos) << init.out;
   // Recorded by init: plan needs no flags now, and sees no changes.

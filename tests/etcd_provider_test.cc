@@ -6,8 +6,8 @@
 #include "providers/etcd/etcd_provider.h"
 
 #include <atomic>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -65,8 +65,8 @@ class EtcdProviderTest : public ::testing::Test {
       ValueList eps;
       for (const auto& e : endpoints) eps.push_back(Value::string(e));
       Diagnostics d;
-      provider.configure({{"endpoints", Value::list(eps)}, {"prefix", Value::string(prefix)}},
-                         ctx, d);
+      provider.configure({{"endpoints", Value::list(eps)}, {"prefix", Value::string(prefix)}}, ctx,
+                         d);
       EXPECT_FALSE(d.has_errors());
     }
     ObjectState object_of(const ApplyResult& r) { return r.object ? *r.object : ObjectState{}; }
@@ -191,8 +191,8 @@ TEST_F(EtcdProviderTest, CreateAdoptsTheSameValueAndRefusesAnother) {
 
 TEST_F(EtcdProviderTest, TtlKeyLivesOnlyWhileOrchRuns) {
   const std::string k = key("ttl");
-  ValueMap cfg = {{"key", Value::string(k)}, {"value", Value::string("up")},
-                  {"ttl", Value::string("2s")}};
+  ValueMap cfg = {
+      {"key", Value::string(k)}, {"value", Value::string("up")}, {"ttl", Value::string("2s")}};
   ObjectState obj;
   {
     auto o = orch();
@@ -209,7 +209,8 @@ TEST_F(EtcdProviderTest, TtlKeyLivesOnlyWhileOrchRuns) {
   auto o2 = orch();
   EXPECT_EQ(o2->read("etcd_key", {ReadItem{"etcd_key.t", k, obj.attributes}}).objects.size(), 0u);
   auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (get(k) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (get(k) && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_FALSE(get(k)) << "the key expires within its TTL once orch is gone";
   ApplyResult again = o2->apply("etcd_key", "etcd_key.t", ChangeAction::Create, cfg);
   EXPECT_FALSE(again.error);
@@ -222,7 +223,8 @@ TEST_F(EtcdProviderTest, ReadsAreBatched) {
   for (int i = 0; i < 200; ++i) {
     std::string k = key(std::to_string(i));
     if (i % 2 == 0) put(k, "v");
-    items.push_back(ReadItem{"etcd_key.k[" + std::to_string(i) + "]", k,
+    items.push_back(ReadItem{"etcd_key.k[" + std::to_string(i) + "]",
+                             k,
                              {{"key", Value::string(k)}, {"value", Value::string("v")}}});
   }
   ReadResult r = o->read("etcd_key", items);
@@ -238,7 +240,8 @@ TEST_F(EtcdProviderTest, ElectionFirstSatisfiedThenStableThenReelected) {
                   {"candidates", strs({"n0.internal", "n1.internal", "n2.internal"})}};
   std::vector<SatisfiedDependency> first = {
       {"sim_machine.node[2]", {{"private_dns", Value::string("n2.internal")}}}};
-  ApplyResult c = o->apply("etcd_election", "etcd_election.m", ChangeAction::Create, cfg, {}, first);
+  ApplyResult c =
+      o->apply("etcd_election", "etcd_election.m", ChangeAction::Create, cfg, {}, first);
   ASSERT_FALSE(c.error) << c.error->summary;
   EXPECT_EQ(c.object->attributes.at("leader").as_string(), "n2.internal");
   EXPECT_EQ(c.object->attributes.at("epoch").as_number().i, 1);
@@ -247,23 +250,27 @@ TEST_F(EtcdProviderTest, ElectionFirstSatisfiedThenStableThenReelected) {
 
   // Another orch deciding the same election finds it decided (create-if-absent).
   auto other = orch();
-  ApplyResult c2 = other->apply("etcd_election", "etcd_election.m", ChangeAction::Create, cfg, {},
-                                {{"sim_machine.node[0]", {{"private_dns", Value::string("n0.internal")}}}});
+  ApplyResult c2 =
+      other->apply("etcd_election", "etcd_election.m", ChangeAction::Create, cfg, {},
+                   {{"sim_machine.node[0]", {{"private_dns", Value::string("n0.internal")}}}});
   ASSERT_FALSE(c2.error);
   EXPECT_EQ(c2.object->attributes.at("leader").as_string(), "n2.internal");
 
   // Re-plan with the leader still a candidate: leader and epoch stay known (no flapping).
   cfg["candidates"] = strs({"n0.internal", "n2.internal", "n3.internal"});
-  PlanResponse keep = o->provider.plan(PlanRequest{"etcd_election", "etcd_election.m", *c.object, cfg});
+  PlanResponse keep =
+      o->provider.plan(PlanRequest{"etcd_election", "etcd_election.m", *c.object, cfg});
   EXPECT_EQ(keep.planned.at("leader").as_string(), "n2.internal");
   // The leader left: a new election, shown in the plan.
   cfg["candidates"] = strs({"n0.internal", "n1.internal"});
-  PlanResponse re = o->provider.plan(PlanRequest{"etcd_election", "etcd_election.m", *c.object, cfg});
+  PlanResponse re =
+      o->provider.plan(PlanRequest{"etcd_election", "etcd_election.m", *c.object, cfg});
   EXPECT_TRUE(re.planned.at("leader").is_unknown());
   ASSERT_EQ(re.notes.size(), 1u);
   EXPECT_NE(re.notes[0].find("no longer a candidate"), std::string::npos);
-  ApplyResult u = o->apply("etcd_election", "etcd_election.m", ChangeAction::Update, cfg, *c.object,
-                           {{"sim_machine.node[1]", {{"private_dns", Value::string("n1.internal")}}}});
+  ApplyResult u =
+      o->apply("etcd_election", "etcd_election.m", ChangeAction::Update, cfg, *c.object,
+               {{"sim_machine.node[1]", {{"private_dns", Value::string("n1.internal")}}}});
   ASSERT_FALSE(u.error);
   EXPECT_EQ(u.object->attributes.at("leader").as_string(), "n1.internal");
   EXPECT_EQ(u.object->attributes.at("epoch").as_number().i, 2);

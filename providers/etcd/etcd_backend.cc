@@ -20,7 +20,7 @@ using nlohmann::json;
 namespace {
 
 constexpr int kFormat = 1;
-constexpr int64_t kChunksPerRead = 4;    // chunks per range request (about 4 MiB)
+constexpr int64_t kChunksPerRead = 4;     // chunks per range request (about 4 MiB)
 constexpr int64_t kEntriesPerRead = 512;  // journal entries per range request
 constexpr size_t kCompressEntryOver = 16 * 1024;
 
@@ -76,11 +76,19 @@ struct EtcdBackend::Manifest {
   std::string by;       // user@host
 
   json to_json() const {
-    return {{"format", kFormat},   {"lineage", lineage},   {"serial", serial},
-            {"orch_version", orch_version}, {"generation", generation},
-            {"encoding", "zlib"},  {"size", size},         {"stored", stored},
-            {"sha256", sha256},    {"chunks", chunk_sha256.size()},
-            {"chunk_sha256", chunk_sha256}, {"written", written}, {"by", by}};
+    return {{"format", kFormat},
+            {"lineage", lineage},
+            {"serial", serial},
+            {"orch_version", orch_version},
+            {"generation", generation},
+            {"encoding", "zlib"},
+            {"size", size},
+            {"stored", stored},
+            {"sha256", sha256},
+            {"chunks", chunk_sha256.size()},
+            {"chunk_sha256", chunk_sha256},
+            {"written", written},
+            {"by", by}};
   }
   static std::optional<Manifest> parse(std::string_view text, std::string* error) {
     json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -90,8 +98,9 @@ struct EtcdBackend::Manifest {
     };
     if (!j.is_object()) return bad("not JSON");
     if (j.value("format", 0) != kFormat)
-      return bad(fmt::format("unknown format {} (this orch reads format {}; a newer orch wrote it?)",
-                             j.value("format", json()).dump(), kFormat));
+      return bad(
+          fmt::format("unknown format {} (this orch reads format {}; a newer orch wrote it?)",
+                      j.value("format", json()).dump(), kFormat));
     Manifest m;
     try {
       m.lineage = j.at("lineage").get<std::string>();
@@ -136,8 +145,9 @@ bool parse_backend_settings(const ValueMap& settings, BackendOptions& out, std::
   auto prefix = string_setting(settings, "prefix", &e);
   if (!e.empty()) return fail(e);
   if (!prefix || prefix->empty() || (*prefix)[0] != '/')
-    return fail("`prefix` is required: the etcd key prefix this configuration's state lives "
-                "under, starting with \"/\" (e.g. prefix = \"/orch/prod\")");
+    return fail(
+        "`prefix` is required: the etcd key prefix this configuration's state lives "
+        "under, starting with \"/\" (e.g. prefix = \"/orch/prod\")");
   out.prefix = *prefix;
   while (out.prefix.size() > 1 && out.prefix.back() == '/') out.prefix.pop_back();
   if (auto ttl = duration_setting(settings, "lock_ttl", &e)) out.lock_ttl = *ttl;
@@ -152,13 +162,14 @@ bool parse_backend_settings(const ValueMap& settings, BackendOptions& out, std::
     if (v.kind() == ValueKind::Number && v.as_number().is_int) {
       n = v.as_number().i;
     } else if (v.kind() == ValueKind::String) {
-      auto [p, ec] = std::from_chars(v.as_string().data(),
-                                     v.as_string().data() + v.as_string().size(), n);
+      auto [p, ec] =
+          std::from_chars(v.as_string().data(), v.as_string().data() + v.as_string().size(), n);
       if (ec != std::errc() || p != v.as_string().data() + v.as_string().size()) n = 0;
     }
     if (n < 1024 || n > 1400 * 1024)
-      return fail("`chunk_size` must be a number of bytes from 1024 to 1433600 (etcd refuses "
-                  "requests over 1.5 MiB)");
+      return fail(
+          "`chunk_size` must be a number of bytes from 1024 to 1433600 (etcd refuses "
+          "requests over 1.5 MiB)");
     out.chunk_size = static_cast<size_t>(n);
   }
   return true;
@@ -195,15 +206,17 @@ std::optional<std::string> EtcdBackend::lock_lost() const {
 BackendError EtcdBackend::from_client(const Error& e, const std::string& what) const {
   std::string m = what + ": " + e.message;
   if (e.code == 3 && e.etcd_message.find("too large") != std::string::npos) {
-    m = fmt::format("{}: etcd refused the request as too large ({}). State is written in chunks "
-                    "of chunk_size = {} bytes; set a smaller chunk_size (the server's "
-                    "--max-request-bytes is lower than etcd's default 1.5 MiB).",
-                    what, e.etcd_message, options_.chunk_size);
+    m = fmt::format(
+        "{}: etcd refused the request as too large ({}). State is written in chunks "
+        "of chunk_size = {} bytes; set a smaller chunk_size (the server's "
+        "--max-request-bytes is lower than etcd's default 1.5 MiB).",
+        what, e.etcd_message, options_.chunk_size);
   } else if (e.etcd_message.find("database space exceeded") != std::string::npos) {
-    m = fmt::format("{}: etcd is out of space ({}): it reached its --quota-backend-bytes and "
-                    "accepts no writes until an operator compacts and defragments it and clears "
-                    "the alarm (`etcdctl alarm disarm`).",
-                    what, e.etcd_message);
+    m = fmt::format(
+        "{}: etcd is out of space ({}): it reached its --quota-backend-bytes and "
+        "accepts no writes until an operator compacts and defragments it and clears "
+        "the alarm (`etcdctl alarm disarm`).",
+        what, e.etcd_message);
   }
   return error_of(BackendError::Kind::Io, m);
 }
@@ -256,8 +269,9 @@ BackendStatus EtcdBackend::fenced_txn(std::vector<json> extra_compares, std::vec
     std::string me;
     if (!head.empty()) {
       auto m = Manifest::parse(head[0].value, &me);
-      if (m) who = fmt::format(" (it is now serial {}, written by {} at {})", m->serial, m->by,
-                               m->written);
+      if (m)
+        who = fmt::format(" (it is now serial {}, written by {} at {})", m->serial, m->by,
+                          m->written);
     }
     return error_of(BackendError::Kind::Conflict,
                     fmt::format("{}: the state in etcd changed since it was loaded{}; another "
@@ -289,8 +303,8 @@ BackendStatus EtcdBackend::load_once(LoadedState& out, bool& retry) {
   pending_.clear();
   const std::string what = "cannot read state from " + describe();
   // head and backup at one revision; everything else is read at that revision too.
-  Result r = client_.call("/v3/kv/txn",
-                          txn_request({}, {op_range(key("head")), op_range(key("backup"))}));
+  Result r =
+      client_.call("/v3/kv/txn", txn_request({}, {op_range(key("head")), op_range(key("backup"))}));
   if (!r.ok()) return from_client(*r.error, what);
   TxnResponse t = parse_txn(r.body);
   std::vector<KeyValue> head, backup;
@@ -316,8 +330,8 @@ BackendStatus EtcdBackend::load_once(LoadedState& out, bool& retry) {
       corrupt_ = true;
       return error_of(
           BackendError::Kind::Corrupt,
-          fmt::format("{}: \"{}\" is not a state manifest: {}. orch will not overwrite it.{}",
-                      what, key("head"), e,
+          fmt::format("{}: \"{}\" is not a state manifest: {}. orch will not overwrite it.{}", what,
+                      key("head"), e,
                       backup_serial_ == 0
                           ? std::string()
                           : fmt::format(" The previous snapshot (serial {0}) is kept under "
@@ -359,9 +373,10 @@ BackendStatus EtcdBackend::read_snapshot(const Manifest& m, int64_t revision,
     std::string restore =
         backup_serial_ == 0
             ? std::string(" There is no previous snapshot to go back to.")
-            : fmt::format(" The previous snapshot (serial {2}) is kept under \"{0}\"; to go back "
-                          "to it: etcdctl put {1} \"$(etcdctl get --print-value-only {0})\"",
-                          key("backup"), head_key, backup_serial_);
+            : fmt::format(
+                  " The previous snapshot (serial {2}) is kept under \"{0}\"; to go back "
+                  "to it: etcdctl put {1} \"$(etcdctl get --print-value-only {0})\"",
+                  key("backup"), head_key, backup_serial_);
     return error_of(BackendError::Kind::Corrupt,
                     fmt::format("the state snapshot in {} (serial {}, written by {} at {}) is "
                                 "corrupt: {}. orch will not overwrite it.{}",
@@ -556,8 +571,8 @@ BackendStatus EtcdBackend::flush() {
     std::string e;
     return r.ok() && parse_kvs(r.body, kvs, &e) && !kvs.empty() && kvs[0].value == value;
   };
-  if (auto s = fenced_txn({compare_create_revision(k, 0)}, {op_put(k, value)}, what, nullptr,
-                          landed))
+  if (auto s =
+          fenced_txn({compare_create_revision(k, 0)}, {op_put(k, value)}, what, nullptr, landed))
     return s;
   ++next_seq_;
   pending_.clear();
@@ -578,8 +593,8 @@ BackendStatus EtcdBackend::write_snapshot(State& state) {
     state.orch_version = old_version;
     return err;
   };
-  const std::string what = fmt::format("cannot write the state snapshot (serial {}) to {}",
-                                       state.serial, describe());
+  const std::string what =
+      fmt::format("cannot write the state snapshot (serial {}) to {}", state.serial, describe());
   std::string text, e;
   if (!state_to_json_text(state, text, &e))
     return restore(error_of(BackendError::Kind::Usage, "cannot write state: " + e));
@@ -606,8 +621,8 @@ BackendStatus EtcdBackend::write_snapshot(State& state) {
     commit.push_back(op_put(dir + "000000", chunks[0]));
   } else {
     for (size_t i = 0; i < chunks.size(); ++i) {
-      if (auto s = fenced_txn({}, {op_put(dir + fmt::format("{:06}", i), chunks[i])}, what,
-                              nullptr))
+      if (auto s =
+              fenced_txn({}, {op_put(dir + fmt::format("{:06}", i), chunks[i])}, what, nullptr))
         return restore(*s);
     }
   }

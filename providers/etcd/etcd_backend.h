@@ -36,11 +36,11 @@ class LeaseKeeper;
 
 struct BackendOptions {
   ClientConfig client;
-  std::string prefix;                             // no trailing slash: "/orch/prod"
-  Duration lock_ttl = std::chrono::seconds(30);   // the lock lease's TTL (etcd's minimum: 2s)
-  Duration lock_wait = std::chrono::seconds(5);   // how long /v3/lock may wait for a race loser
-  size_t chunk_size = 1024 * 1024;                // bytes per stored chunk (< 1.5 MiB limit)
-  int compression_level = 1;                      // zlib level: speed over the last percent
+  std::string prefix;                            // no trailing slash: "/orch/prod"
+  Duration lock_ttl = std::chrono::seconds(30);  // the lock lease's TTL (etcd's minimum: 2s)
+  Duration lock_wait = std::chrono::seconds(5);  // how long /v3/lock may wait for a race loser
+  size_t chunk_size = 1024 * 1024;               // bytes per stored chunk (< 1.5 MiB limit)
+  int compression_level = 1;                     // zlib level: speed over the last percent
 };
 
 // Reads `backend "etcd"` settings: endpoints, prefix, lock_ttl, timeout, request_timeout,
@@ -69,7 +69,9 @@ class EtcdBackend : public Backend {
   std::optional<std::string> lock_lost() const override;
 
   const BackendOptions& options() const { return options_; }
-  std::string key(std::string_view suffix) const { return options_.prefix + "/" + std::string(suffix); }
+  std::string key(std::string_view suffix) const {
+    return options_.prefix + "/" + std::string(suffix);
+  }
   int64_t lease() const { return lease_; }
 
  private:
@@ -79,8 +81,8 @@ class EtcdBackend : public Backend {
                               State& state, bool& retry);
   BackendStatus read_journal(int64_t revision, State& state, LoadedState& out, bool head_exists,
                              bool& retry);
-  BackendStatus read_parts(const std::string& seq, const nlohmann::json& manifest,
-                           int64_t revision, std::string& out, bool& retry);
+  BackendStatus read_parts(const std::string& seq, const nlohmann::json& manifest, int64_t revision,
+                           std::string& out, bool& retry);
   // The compares every write carries: head unchanged and (while locked) our lock still held.
   std::vector<nlohmann::json> fence() const;
   // A txn with the fence; on a failed compare, says which condition failed. `landed` (optional)
@@ -96,9 +98,9 @@ class EtcdBackend : public Backend {
   std::unique_ptr<LeaseKeeper> keeper_;
 
   bool loaded_ = false;
-  bool corrupt_ = false;     // the stored state failed to load: never overwrite it
-  int64_t head_rev_ = 0;     // head's mod_revision as loaded or written (0: no head)
-  std::string head_value_;   // head's text as loaded or written (becomes the backup)
+  bool corrupt_ = false;    // the stored state failed to load: never overwrite it
+  int64_t head_rev_ = 0;    // head's mod_revision as loaded or written (0: no head)
+  std::string head_value_;  // head's text as loaded or written (becomes the backup)
   std::string lineage_;
   uint64_t serial_ = 0;
   std::string generation_;         // of the current snapshot

@@ -29,15 +29,17 @@ namespace {
 
 // Who holds the lock: PREFIX/lockinfo, or (while a holder is between taking the lock and writing
 // its information, or crashed there) the oldest key under PREFIX/lock/.
-BackendStatus read_holder(SyncClient& client, const EtcdBackend& b, Holder& out,
-                          const std::function<BackendError(const Error&, const std::string&)>& err) {
+BackendStatus read_holder(
+    SyncClient& client, const EtcdBackend& b, Holder& out,
+    const std::function<BackendError(const Error&, const std::string&)>& err) {
   out = Holder{};
   RangeOptions oldest;
   oldest.range_end = prefix_end(b.key("lock/"));
   oldest.limit = 1;
   oldest.sort_by_create_ascending = true;
-  Result r = client.call("/v3/kv/txn", txn_request({}, {op_range(b.key("lockinfo")),
-                                                        op_range(b.key("lock/"), oldest)}));
+  Result r =
+      client.call("/v3/kv/txn",
+                  txn_request({}, {op_range(b.key("lockinfo")), op_range(b.key("lock/"), oldest)}));
   if (!r.ok()) return err(*r.error, "cannot read the state lock in " + b.describe());
   TxnResponse t = parse_txn(r.body);
   std::vector<KeyValue> info, lock;
@@ -57,8 +59,9 @@ BackendStatus read_holder(SyncClient& client, const EtcdBackend& b, Holder& out,
     out.lease = lock[0].lease;
     out.info = LockInfo{};
     out.info->id = fmt::format("lease-{:x}", lock[0].lease);
-    out.info->who = "an orch that has not written its holder information (starting, or killed "
-                    "while taking the lock)";
+    out.info->who =
+        "an orch that has not written its holder information (starting, or killed "
+        "while taking the lock)";
   }
   if (out.lease != 0) {
     Result ttl = client.call("/v3/lease/timetolive", {{"ID", int64_value(out.lease)}});
@@ -119,9 +122,9 @@ BackendStatus EtcdBackend::lock(const LockInfo& info, std::vector<std::string>& 
     return e;
   };
   // /v3/lock queues us behind a holder that won a race since we looked; wait briefly only.
-  Result l = client_.call("/v3/lock/lock",
-                          {{"name", base64_encode(key("lock"))}, {"lease", int64_value(lease)}},
-                          options_.lock_wait, static_cast<int>(options_.client.endpoints.size()) + 1);
+  Result l = client_.call(
+      "/v3/lock/lock", {{"name", base64_encode(key("lock"))}, {"lease", int64_value(lease)}},
+      options_.lock_wait, static_cast<int>(options_.client.endpoints.size()) + 1);
   std::string lock_key;
   if (l.ok() && l.body.contains("key") && l.body["key"].is_string())
     (void)base64_decode(l.body["key"].get<std::string>(), lock_key);
@@ -141,9 +144,9 @@ BackendStatus EtcdBackend::lock(const LockInfo& info, std::vector<std::string>& 
     return give_up(error_of(BackendError::Kind::Io, what + ": the lock key vanished at once"));
   const int64_t rev = kvs[0].create_revision;
   // The holder's information, on the same lease, only while the lock is still ours.
-  Result put = client_.call(
-      "/v3/kv/txn", txn_request({compare_create_revision(lock_key, rev)},
-                                {op_put(key("lockinfo"), info.to_json(), lease)}));
+  Result put =
+      client_.call("/v3/kv/txn", txn_request({compare_create_revision(lock_key, rev)},
+                                             {op_put(key("lockinfo"), info.to_json(), lease)}));
   if (!put.ok()) return give_up(from_client(*put.error, what));
   if (!parse_txn(put.body).succeeded)
     return give_up(error_of(BackendError::Kind::Io, what + ": the lock was lost at once"));
@@ -190,9 +193,10 @@ BackendStatus EtcdBackend::force_unlock(const std::string& id) {
     return error_of(BackendError::Kind::NotLocked,
                     fmt::format("the state in {} is not locked", describe()));
   if (h.info->id != id) {
-    BackendError e = error_of(BackendError::Kind::LockMismatch,
-                              fmt::format("lock ID \"{}\" does not match the current lock, held by {}",
-                                          id, h.info->describe()));
+    BackendError e =
+        error_of(BackendError::Kind::LockMismatch,
+                 fmt::format("lock ID \"{}\" does not match the current lock, held by {}", id,
+                             h.info->describe()));
     e.holder = h.info;
     return e;
   }
@@ -200,10 +204,9 @@ BackendStatus EtcdBackend::force_unlock(const std::string& id) {
   // keep-alive then finds the lease gone and its fenced writes fail.
   const std::string what = "cannot remove the state lock in " + describe();
   if (auto s = revoke(h.lease, what)) return s;
-  Result r = client_.call(
-      "/v3/kv/txn",
-      txn_request({}, {op_delete(key("lockinfo")),
-                       op_delete(key(fmt::format("lock/{:x}", h.lease)))}));
+  Result r = client_.call("/v3/kv/txn",
+                          txn_request({}, {op_delete(key("lockinfo")),
+                                           op_delete(key(fmt::format("lock/{:x}", h.lease)))}));
   if (!r.ok()) return from_client(*r.error, what);
   if (lease_ == h.lease) {
     keeper_->forget(lease_);

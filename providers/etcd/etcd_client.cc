@@ -34,8 +34,8 @@ http::Request make_request(const std::string& endpoint, const std::string& path,
   r.headers = {{"Content-Type", "application/json"}};
   r.body = body.dump();
   r.timeout = timeout;
-  r.connect_timeout = std::min<http::Millis>(timeout.count() > 0 ? timeout : Duration(5000),
-                                             Duration(5000));
+  r.connect_timeout =
+      std::min<http::Millis>(timeout.count() > 0 ? timeout : Duration(5000), Duration(5000));
   return r;
 }
 
@@ -64,10 +64,11 @@ std::string endpoints_text(const std::vector<std::string>& endpoints) {
 Error unavailable(const ClientConfig& config, const Error& last, Duration spent, int attempts) {
   Error e = last;
   e.kind = Error::Kind::Unavailable;
-  e.message = fmt::format("etcd is unavailable: no useful answer from {} after {} attempt{} in {} "
-                          "(last: {})",
-                          endpoints_text(config.endpoints), attempts, attempts == 1 ? "" : "s",
-                          format_duration(spent), last.message);
+  e.message = fmt::format(
+      "etcd is unavailable: no useful answer from {} after {} attempt{} in {} "
+      "(last: {})",
+      endpoints_text(config.endpoints), attempts, attempts == 1 ? "" : "s", format_duration(spent),
+      last.message);
   return e;
 }
 
@@ -119,8 +120,8 @@ bool parse_client_settings(const ValueMap& settings, ClientConfig& out, std::set
     size_t start = 0;
     while (start <= s.size()) {
       size_t comma = s.find(',', start);
-      std::string part = s.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
+      std::string part =
+          s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       part.erase(0, part.find_first_not_of(" \t"));
       part.erase(part.find_last_not_of(" \t") + 1);
       if (!part.empty()) out.endpoints.push_back(part);
@@ -194,8 +195,9 @@ Verdict judge(const http::Response& r, const std::string& endpoint) {
           // The server refused our certificate (TLS 1.3 reports it on the first read).
           v.action = Verdict::Action::Fail;
           v.error.kind = Error::Kind::Rejected;
-          v.error.message += " (etcd refused the TLS client certificate: check cert_file and "
-                             "key_file)";
+          v.error.message +=
+              " (etcd refused the TLS client certificate: check cert_file and "
+              "key_file)";
           return v;
         }
         v.action = Verdict::Action::Retry;
@@ -230,8 +232,8 @@ Verdict judge(const http::Response& r, const std::string& endpoint) {
     if (r.status == 200) v.error.message += " (not the etcd v3 JSON gateway?)";
     return v;
   }
-  v.error.message = fmt::format("etcd at {}: HTTP {}: {} (code {})", endpoint, r.status, message,
-                                code);
+  v.error.message =
+      fmt::format("etcd at {}: HTTP {}: {} (code {})", endpoint, r.status, message, code);
   // 14 Unavailable: "no leader", "request timed out", "leader changed"; 4: deadline exceeded.
   if (code == 14 || code == 4 || r.status == 503 || r.status == 504) {
     v.action = Verdict::Action::Retry;

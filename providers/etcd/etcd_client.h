@@ -32,8 +32,8 @@ namespace orch::etcd {
 using nlohmann::json;
 
 struct ClientConfig {
-  std::vector<std::string> endpoints;  // base URLs: "http://127.0.0.1:2379"
-  http::Tls tls;                       // CA file, client certificate and key
+  std::vector<std::string> endpoints;                   // base URLs: "http://127.0.0.1:2379"
+  http::Tls tls;                                        // CA file, client certificate and key
   Duration request_timeout = std::chrono::seconds(10);  // one HTTP request
   Duration retry_timeout = std::chrono::seconds(30);    // all attempts of one call together
   uint64_t seed = 0;                                    // jitter; 0: from the clock
@@ -59,9 +59,9 @@ struct Error {
     Protocol,     // the answer is not what the gateway sends
   };
   Kind kind = Kind::Unavailable;
-  std::string message;  // "etcd http://127.0.0.1:2379: HTTP 503: etcdserver: no leader"
-  long status = 0;      // HTTP status of the last answer (0: none)
-  int code = 0;         // gRPC code of the last answer (0: none)
+  std::string message;       // "etcd http://127.0.0.1:2379: HTTP 503: etcdserver: no leader"
+  long status = 0;           // HTTP status of the last answer (0: none)
+  int code = 0;              // gRPC code of the last answer (0: none)
   std::string etcd_message;  // etcd's own message ("etcdserver: request is too large")
 };
 
@@ -121,8 +121,9 @@ class AsyncClient {
             Duration request_timeout = Duration(0), Duration budget = Duration(0));
   // A streaming call (watch): `on_message` gets each JSON object of the stream and returns false
   // to end it. It runs inside libcurl's write callback: it must not start other transfers (do
-  // that in `done`). Connection failures before the first message fail over like call(); `done` gets
-  // nullopt when the stream ended because on_message said so or `timeout` passed, else the error.
+  // that in `done`). Connection failures before the first message fail over like call(); `done`
+  // gets nullopt when the stream ended because on_message said so or `timeout` passed, else the
+  // error.
   void stream(const std::string& path, json body, Duration timeout,
               std::function<bool(const json&)> on_message,
               std::function<void(std::optional<Error>)> done);

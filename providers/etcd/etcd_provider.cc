@@ -49,10 +49,10 @@ void EtcdProvider::configure(const ValueMap& config, const ProviderContext& ctx,
   std::set<std::string> used;
   std::string e;
   if (!parse_client_settings(settings, config_, used, &e)) {
-    diags.error(Range{}, "Invalid etcd provider configuration",
-                e + (settings.count("endpoints")
-                         ? std::string()
-                         : " (or set ETCDCTL_ENDPOINTS in the environment)"));
+    diags.error(
+        Range{}, "Invalid etcd provider configuration",
+        e + (settings.count("endpoints") ? std::string()
+                                         : " (or set ETCDCTL_ENDPOINTS in the environment)"));
     return;
   }
   if (auto p = string_setting(settings, "prefix", &e)) prefix_ = *p;
@@ -96,15 +96,14 @@ void EtcdProvider::grant(Duration ttl,
                          std::function<void(int64_t, std::optional<ProviderError>)> done) {
   const int64_t seconds = std::max<int64_t>(2, ttl / std::chrono::seconds(1));
   std::weak_ptr<char> alive = alive_;
-  call("/v3/lease/grant", {{"TTL", int64_value(seconds)}},
-       [this, alive, ttl, done](Result r) {
-         if (alive.expired()) return;
-         if (!r.ok()) return done(0, provider_error(*r.error, "cannot grant an etcd lease"));
-         int64_t id = int64_field(r.body, "ID");
-         if (id == 0) return done(0, ProviderError{"etcd granted no lease", "", false, {}});
-         keeper().keep(id, std::chrono::seconds(std::max<int64_t>(2, ttl / std::chrono::seconds(1))));
-         done(id, std::nullopt);
-       });
+  call("/v3/lease/grant", {{"TTL", int64_value(seconds)}}, [this, alive, ttl, done](Result r) {
+    if (alive.expired()) return;
+    if (!r.ok()) return done(0, provider_error(*r.error, "cannot grant an etcd lease"));
+    int64_t id = int64_field(r.body, "ID");
+    if (id == 0) return done(0, ProviderError{"etcd granted no lease", "", false, {}});
+    keeper().keep(id, std::chrono::seconds(std::max<int64_t>(2, ttl / std::chrono::seconds(1))));
+    done(id, std::nullopt);
+  });
 }
 
 bool EtcdProvider::kept_alive(int64_t lease) const {
@@ -132,8 +131,8 @@ void EtcdProvider::read_many(const std::string& type, std::vector<ReadItem> item
   }
   if (type != "etcd_key" && type != "etcd_election") {
     ReadResult r;
-    r.error = ProviderError{fmt::format("the etcd provider has no resource type \"{}\"", type),
-                            "", false, {}};
+    r.error = ProviderError{
+        fmt::format("the etcd provider has no resource type \"{}\"", type), "", false, {}};
     return done(std::move(r));
   }
   struct Pending {
@@ -181,8 +180,9 @@ void EtcdProvider::read_many(const std::string& type, std::vector<ReadItem> item
                  ValueMap a = it.attributes;
                  a["leader"] = Value::string(kvs[0].value);
                  int64_t n = 0;
-                 if (!epoch.empty()) (void)std::from_chars(epoch[0].value.data(),
-                                                           epoch[0].value.data() + epoch[0].value.size(), n);
+                 if (!epoch.empty())
+                   (void)std::from_chars(epoch[0].value.data(),
+                                         epoch[0].value.data() + epoch[0].value.size(), n);
                  a["epoch"] = Value::number(n);
                  p->result.objects[it.address] = ObjectState{it.id, a};
                } else {
@@ -205,14 +205,17 @@ void EtcdProvider::read_data(
     const std::string& type, const ValueMap& config,
     std::function<void(std::optional<ValueMap>, std::optional<ProviderError>)> done) {
   if (type != "etcd_prefix")
-    return done(std::nullopt,
-                ProviderError{fmt::format("the etcd provider has no data source \"{}\"", type), "",
-                              false, {}});
+    return done(
+        std::nullopt,
+        ProviderError{
+            fmt::format("the etcd provider has no data source \"{}\"", type), "", false, {}});
   auto prefix = known_string(config, "prefix");
   if (!prefix || prefix->empty())
     return done(std::nullopt, ProviderError{"data \"etcd_prefix\": `prefix` must be a non-empty "
                                             "string",
-                                            "", false, {}});
+                                            "",
+                                            false,
+                                            {}});
   struct Acc {
     ValueList keys;
     ValueMap values;
@@ -304,8 +307,9 @@ PlanResponse EtcdProvider::plan(const PlanRequest& req) {
     if (!v || v->is_null() || v->kind() != ValueKind::String) return;
     std::string why;
     auto d = parse_duration(v->as_string(), &why);
-    if (!d) return invalid(fmt::format("`{}` is not a duration: {}", name, why),
-                           "Write a duration such as \"30s\".");
+    if (!d)
+      return invalid(fmt::format("`{}` is not a duration: {}", name, why),
+                     "Write a duration such as \"30s\".");
     if (lease && *d < std::chrono::seconds(2))
       invalid(fmt::format("`{}` must be at least \"2s\" (etcd's shortest lease)", name), "");
   };
@@ -346,8 +350,8 @@ PlanResponse EtcdProvider::plan(const PlanRequest& req) {
     prior_or_unknown("leader", Type::string(), stays);
     prior_or_unknown("epoch", Type::number(), stays);
     if (keeps && leader && candidates && !stays)
-      resp.notes.push_back(fmt::format("leader \"{}\" is no longer a candidate: a new election",
-                                       *leader));
+      resp.notes.push_back(
+          fmt::format("leader \"{}\" is no longer a candidate: a new election", *leader));
   } else if (req.type == "etcd_lock") {
     auto name = known_string(planned, "name");
     if (name && name->empty()) invalid("`name` must not be empty", "");

@@ -81,7 +81,8 @@ void EtcdProvider::apply(const ApplyRequest& req, std::function<void(ApplyResult
     attrs["key"] = Value::string(k);
     return done({ObjectState{k, attrs}, std::nullopt});
   }
-  done({std::nullopt, fail(fmt::format("the etcd provider has no resource type \"{}\"", req.type))});
+  done(
+      {std::nullopt, fail(fmt::format("the etcd provider has no resource type \"{}\"", req.type))});
 }
 
 // --- etcd_key -----------------------------------------------------------------------------------
@@ -129,10 +130,9 @@ void EtcdProvider::put_key(const ApplyRequest& req, ValueMap attrs, int64_t leas
   const std::string k = known_string(attrs, "key").value_or("");
   const std::string value = known_string(attrs, "value").value_or("");
   const bool create = req.action == ChangeAction::Create;
-  const int64_t prior_mod =
-      !create && req.prior && attr(req.prior->attributes, "mod_revision")
-          ? attr(req.prior->attributes, "mod_revision")->as_number().i
-          : 0;
+  const int64_t prior_mod = !create && req.prior && attr(req.prior->attributes, "mod_revision")
+                                ? attr(req.prior->attributes, "mod_revision")->as_number().i
+                                : 0;
   std::weak_ptr<char> alive = alive_;
   auto finish = [this, alive, req, attrs, lease, done](const KeyValue& kv) {
     if (lease != 0) {
@@ -148,54 +148,51 @@ void EtcdProvider::put_key(const ApplyRequest& req, ValueMap attrs, int64_t leas
   };
   json compare = create ? compare_create_revision(k, 0) : compare_mod_revision(k, prior_mod);
   json txn = txn_request({compare}, {op_put(k, value, lease), op_range(k)}, {op_range(k)});
-  call("/v3/kv/txn", txn,
-       [this, alive, req, k, value, lease, create, finish, give_up](Result r) {
-         if (alive.expired()) return;
-         if (!r.ok()) return give_up(provider_error(*r.error, "cannot write " + k));
-         TxnResponse t = parse_txn(r.body);
-         std::optional<KeyValue> kv =
-             t.responses.empty() ? std::nullopt : first_kv(t.responses.back());
-         if (t.succeeded) {
-           if (!kv) return give_up(fail("etcd did not return " + k + " after writing it"));
-           return finish(*kv);
-         }
-         // The compare failed. Our own earlier attempt, or a key written by someone else?
-         if (kv && kv->value == value && kv->lease == lease) return finish(*kv);
-         if (create && kv && (kv->value == value || kv->lease != 0)) {
-           // The same value (a rerun after a crash), or a TTL key of an ended run: take it over.
-           json cas = txn_request({compare_mod_revision(k, kv->mod_revision)},
-                                  {op_put(k, value, lease), op_range(k)});
-           return call("/v3/kv/txn", cas, [alive, k, finish, give_up](Result r2) {
-             if (alive.expired()) return;
-             if (!r2.ok()) return give_up(provider_error(*r2.error, "cannot write " + k));
-             TxnResponse t2 = parse_txn(r2.body);
-             auto kv2 = t2.responses.empty() ? std::nullopt : first_kv(t2.responses.back());
-             if (!t2.succeeded || !kv2)
-               return give_up(ProviderError{k + " changed in etcd while orch was writing it", "",
-                                            true, {}});
-             finish(*kv2);
-           });
-         }
-         if (create)
-           return give_up(fail(
-               fmt::format("etcd key \"{}\" exists already with another value (not written by "
+  call("/v3/kv/txn", txn, [this, alive, req, k, value, lease, create, finish, give_up](Result r) {
+    if (alive.expired()) return;
+    if (!r.ok()) return give_up(provider_error(*r.error, "cannot write " + k));
+    TxnResponse t = parse_txn(r.body);
+    std::optional<KeyValue> kv = t.responses.empty() ? std::nullopt : first_kv(t.responses.back());
+    if (t.succeeded) {
+      if (!kv) return give_up(fail("etcd did not return " + k + " after writing it"));
+      return finish(*kv);
+    }
+    // The compare failed. Our own earlier attempt, or a key written by someone else?
+    if (kv && kv->value == value && kv->lease == lease) return finish(*kv);
+    if (create && kv && (kv->value == value || kv->lease != 0)) {
+      // The same value (a rerun after a crash), or a TTL key of an ended run: take it over.
+      json cas = txn_request({compare_mod_revision(k, kv->mod_revision)},
+                             {op_put(k, value, lease), op_range(k)});
+      return call("/v3/kv/txn", cas, [alive, k, finish, give_up](Result r2) {
+        if (alive.expired()) return;
+        if (!r2.ok()) return give_up(provider_error(*r2.error, "cannot write " + k));
+        TxnResponse t2 = parse_txn(r2.body);
+        auto kv2 = t2.responses.empty() ? std::nullopt : first_kv(t2.responses.back());
+        if (!t2.succeeded || !kv2)
+          return give_up(
+              ProviderError{k + " changed in etcd while orch was writing it", "", true, {}});
+        finish(*kv2);
+      });
+    }
+    if (create)
+      return give_up(
+          fail(fmt::format("etcd key \"{}\" exists already with another value (not written by "
                            "this configuration)",
                            k),
                "Delete it (etcdctl del " + k + "), or choose another `key`."));
-         if (!kv)
-           return give_up(fail(fmt::format("etcd key \"{}\" was deleted since orch read it", k),
-                               "Run plan again: orch will create it."));
-         give_up(fail(fmt::format("etcd key \"{}\" changed in etcd since orch read it "
-                                  "(mod_revision {}); not overwriting it",
-                                  k, kv->mod_revision),
-                      "Run plan again to see the change."));
-       });
+    if (!kv)
+      return give_up(fail(fmt::format("etcd key \"{}\" was deleted since orch read it", k),
+                          "Run plan again: orch will create it."));
+    give_up(fail(fmt::format("etcd key \"{}\" changed in etcd since orch read it "
+                             "(mod_revision {}); not overwriting it",
+                             k, kv->mod_revision),
+                 "Run plan again to see the change."));
+  });
 }
 
 // --- etcd_election ------------------------------------------------------------------------------
 
-void EtcdProvider::apply_election(const ApplyRequest& req,
-                                  std::function<void(ApplyResult)> done) {
+void EtcdProvider::apply_election(const ApplyRequest& req, std::function<void(ApplyResult)> done) {
   std::weak_ptr<char> alive = alive_;
   if (req.action == ChangeAction::Delete) {
     std::string name = req.prior ? known_string(req.prior->attributes, "name").value_or("") : "";
@@ -252,26 +249,27 @@ void EtcdProvider::elect_in(const ApplyRequest& req, ValueMap attrs,
          if (cur && std::find(candidates.begin(), candidates.end(), cur->value) != candidates.end())
            return done(result(cur->value, std::max<int64_t>(epoch, 1)));
          if (attempt >= 3)
-           return done({std::nullopt,
-                        ProviderError{"the election at " + leader_key +
-                                          " keeps changing while orch writes it",
-                                      "", true, {}}});
+           return done({std::nullopt, ProviderError{"the election at " + leader_key +
+                                                        " keeps changing while orch writes it",
+                                                    "",
+                                                    true,
+                                                    {}}});
          std::string choice = *elect(candidates, req.satisfied_by);
          // First election: create-if-absent. A new one: compare-and-swap on the old leader.
          json guard = cur ? compare_mod_revision(leader_key, cur->mod_revision)
                           : compare_create_revision(leader_key, 0);
          json txn = txn_request(
              {guard}, {op_put(leader_key, choice), op_put(epoch_key, std::to_string(epoch + 1))});
-         call("/v3/kv/txn", txn,
-              [this, alive, req, attrs, candidates, attempt, done, choice, epoch,
-               result](Result w) {
-                if (alive.expired()) return;
-                if (!w.ok())
-                  return done({std::nullopt, provider_error(*w.error, "cannot write the leader")});
-                if (parse_txn(w.body).succeeded) return done(result(choice, epoch + 1));
-                // Someone else wrote it meanwhile (or our earlier attempt did): read again.
-                elect_in(req, attrs, candidates, attempt + 1, done);
-              });
+         call(
+             "/v3/kv/txn", txn,
+             [this, alive, req, attrs, candidates, attempt, done, choice, epoch, result](Result w) {
+               if (alive.expired()) return;
+               if (!w.ok())
+                 return done({std::nullopt, provider_error(*w.error, "cannot write the leader")});
+               if (parse_txn(w.body).succeeded) return done(result(choice, epoch + 1));
+               // Someone else wrote it meanwhile (or our earlier attempt did): read again.
+               elect_in(req, attrs, candidates, attempt + 1, done);
+             });
        });
 }
 

@@ -39,7 +39,7 @@ inline std::optional<std::vector<std::string>> known_strings(const ValueMap& m,
 
 // <prefix>/<name>/<leaf>: an election's keys.
 inline std::string election_key(const std::string& prefix, const std::string& name,
-                                 const std::string& leaf) {
+                                const std::string& leaf) {
   return (prefix == "/" ? "" : prefix) + "/" + name + "/" + leaf;
 }
 

@@ -87,14 +87,19 @@ ProviderSchema etcd_schema() {
       "<prefix>/<name>/epoch) for nodes to read. A leader that is still a candidate stays leader; "
       "one that left the candidates is replaced by a new election (epoch + 1).";
   election.attributes = {
-      required("name", str, "Election name; its keys are <prefix>/<name>/leader and /epoch.",
-               true),
+      required("name", str, "Election name; its keys are <prefix>/<name>/leader and /epoch.", true),
       required("candidates", Type::list(str), "Candidate values (e.g. private DNS names)."),
       computed("id", str, "The leader key."),
       computed("key", str, "<prefix>/<name>/leader: where nodes read the leader."),
       computed("leader", str, "The elected candidate."),
       computed("epoch", num, "1 for the first leader, + 1 at each new election."),
   };
+  // For the schema-driven simulator (providers/simtwin), once compiler/schema.h has
+  // SimulationHints: leader ← the first ready of `candidates` (ApplyRequest::satisfied_by, kept
+  // while still a candidate), epoch counts changes of leader:
+  //   election.simulation.first_ready = {{"leader", "candidates"}};
+  //   election.simulation.counters = {{"epoch", "leader"}};
+  //   election.simulation.latency = {{"duration", "20ms"}};
   p.resources["etcd_election"] = election;
 
   Schema lock;

@@ -36,7 +36,7 @@ void EtcdProvider::acquire_step_lock(const StepLockRequest& req,
   const std::string lock = *name;
   const std::string holder = req.holder;
   grant(ttl, [this, alive, lock, holder, timeout, done](int64_t lease,
-                                                         std::optional<ProviderError> e) {
+                                                        std::optional<ProviderError> e) {
     if (alive.expired()) return;
     if (e) return done({e, {}});
     // Who holds it now, for the wait message.
@@ -52,10 +52,8 @@ void EtcdProvider::acquire_step_lock(const StepLockRequest& req,
            std::string e;
            if (r.ok() && parse_kvs(r.body, kvs, &e) && !kvs.empty() && kvs[0].lease != lease) {
              json info = json::parse(kvs[0].value, nullptr, false);
-             held_by = info.is_object() ? fmt::format("{} on {} (pid {})",
-                                                      info.value("step", "?"),
-                                                      info.value("who", "?"),
-                                                      info.value("pid", 0))
+             held_by = info.is_object() ? fmt::format("{} on {} (pid {})", info.value("step", "?"),
+                                                      info.value("who", "?"), info.value("pid", 0))
                                         : std::string("another holder");
              if (ctx_.event)
                ctx_.event("log", holder,
@@ -63,8 +61,7 @@ void EtcdProvider::acquire_step_lock(const StepLockRequest& req,
            }
            const auto started = std::chrono::steady_clock::now();
            call(
-               "/v3/lock/lock",
-               {{"name", base64_encode(lock)}, {"lease", int64_value(lease)}},
+               "/v3/lock/lock", {{"name", base64_encode(lock)}, {"lease", int64_value(lease)}},
                [this, alive, lock, holder, timeout, lease, held_by, started, done](Result l) {
                  if (alive.expired()) return;
                  std::string key;
@@ -75,14 +72,17 @@ void EtcdProvider::acquire_step_lock(const StepLockRequest& req,
                    const auto waited = std::chrono::steady_clock::now() - started;
                    if (waited >= timeout - Duration(100))
                      return done(
-                         {ProviderError{fmt::format("waited {} for etcd lock {}{}", format_duration(timeout),
-                                                    lock, held_by.empty() ? "" : ", held by " + held_by),
-                                        "Raise the lock's `timeout`, or find out why its holder "
-                                        "keeps it.",
-                                        false, {}},
+                         {ProviderError{
+                              fmt::format("waited {} for etcd lock {}{}", format_duration(timeout),
+                                          lock, held_by.empty() ? "" : ", held by " + held_by),
+                              "Raise the lock's `timeout`, or find out why its holder "
+                              "keeps it.",
+                              false,
+                              {}},
                           {}});
-                   return done({l.ok() ? ProviderError{"etcd's lock answer has no key", "", false, {}}
-                                       : provider_error(*l.error, "cannot take etcd lock " + lock),
+                   return done({l.ok()
+                                    ? ProviderError{"etcd's lock answer has no key", "", false, {}}
+                                    : provider_error(*l.error, "cannot take etcd lock " + lock),
                                 {}});
                  }
                  // Say who holds it, on the held key itself (same lease, same create_revision).
@@ -107,10 +107,11 @@ std::optional<ProviderError> EtcdProvider::release_step_lock(const std::string& 
   std::optional<std::string> lost = keeper_ ? keeper_->lost(held.lease) : std::nullopt;
   revoke(held.lease);  // deletes the held key: the next waiter gets the lock
   if (!lost) return std::nullopt;
-  return ProviderError{fmt::format("etcd lock {} was lost while the step held it: {}", held.name,
-                                   *lost),
-                       "Another orch may have run a step under the same lock at the same time.",
-                       false, {}};
+  return ProviderError{
+      fmt::format("etcd lock {} was lost while the step held it: {}", held.name, *lost),
+      "Another orch may have run a step under the same lock at the same time.",
+      false,
+      {}};
 }
 
 }  // namespace orch::etcd

@@ -99,9 +99,10 @@ void LeaseKeeper::run() {
     } else if (r.error->kind == Error::Kind::Rejected && r.error->code == 5) {
       why = fmt::format("etcd says lease {:x} no longer exists (it expired or was revoked)", id);
     } else if (now - e.last_ok >= ttl) {
-      why = fmt::format("no keep-alive of lease {:x} got through for {} (its TTL), so it has "
-                        "expired; last error: {}",
-                        id, format_duration(ttl), r.error->message);
+      why = fmt::format(
+          "no keep-alive of lease {:x} got through for {} (its TTL), so it has "
+          "expired; last error: {}",
+          id, format_duration(ttl), r.error->message);
     } else {
       e.due = now + std::min<Duration>(Duration(500), ttl / 6);  // try again soon
     }

@@ -26,7 +26,8 @@ bool zlib_decompress(std::string_view data, size_t expected_size, std::string& o
   int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &size,
                       reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()));
   if (rc == Z_BUF_ERROR && size == expected_size) {
-    if (error) *error = fmt::format("it inflates to more than the recorded {} bytes", expected_size);
+    if (error)
+      *error = fmt::format("it inflates to more than the recorded {} bytes", expected_size);
     return false;
   }
   if (rc != Z_OK) {

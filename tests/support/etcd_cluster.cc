@@ -191,25 +191,18 @@ std::vector<std::string> EtcdCluster::argv_of(int i) const {
   const std::string peer = "http://127.0.0.1:" + std::to_string(m.peer_port);
   std::string cluster;
   for (const auto& o : members_)
-    cluster += (cluster.empty() ? "" : ",") + o.name +
-               "=http://127.0.0.1:" + std::to_string(o.peer_port);
-  std::vector<std::string> argv = {etcd_binary(),
-                                   "--name=" + m.name,
-                                   "--data-dir=" + dir_ + "/" + m.name,
-                                   "--listen-client-urls=" + client,
-                                   "--advertise-client-urls=" + client,
-                                   "--listen-peer-urls=" + peer,
-                                   "--initial-advertise-peer-urls=" + peer,
-                                   "--initial-cluster=" + cluster,
-                                   "--initial-cluster-state=new",
-                                   "--initial-cluster-token=orch-test",
-                                   "--logger=zap",
-                                   "--log-outputs=stderr",
-                                   "--log-level=warn",
-                                   // Fast elections on loopback: a killed leader is replaced in
-                                   // about a second instead of several.
-                                   "--heartbeat-interval=50",
-                                   "--election-timeout=500"};
+    cluster +=
+        (cluster.empty() ? "" : ",") + o.name + "=http://127.0.0.1:" + std::to_string(o.peer_port);
+  std::vector<std::string> argv = {
+      etcd_binary(), "--name=" + m.name, "--data-dir=" + dir_ + "/" + m.name,
+      "--listen-client-urls=" + client, "--advertise-client-urls=" + client,
+      "--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
+      "--initial-cluster=" + cluster, "--initial-cluster-state=new",
+      "--initial-cluster-token=orch-test", "--logger=zap", "--log-outputs=stderr",
+      "--log-level=warn",
+      // Fast elections on loopback: a killed leader is replaced in
+      // about a second instead of several.
+      "--heartbeat-interval=50", "--election-timeout=500"};
   if (options_.tls) {
     argv.push_back("--cert-file=" + dir_ + "/tls/server.pem");
     argv.push_back("--key-file=" + dir_ + "/tls/server-key.pem");
@@ -225,16 +218,20 @@ bool EtcdCluster::make_certificates(std::string* error) {
   fs::create_directories(d);
   // A CA, a server certificate for 127.0.0.1, and a client certificate, all signed by the CA.
   std::string script =
-      "set -e; cd '" + d + "'\n"
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=orch-test-ca "
+      "set -e; cd '" + d +
+      "'\n"
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "
+      "/CN=orch-test-ca "
       "-keyout ca-key.pem -out ca.pem\n"
-      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem "
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 "
+      "-keyout server-key.pem "
       "-out server.csr\n"
       "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > "
       "server.ext\n"
       "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 "
       "-extfile server.ext -out server.pem\n"
-      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=orch-client -keyout client-key.pem "
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=orch-client "
+      "-keyout client-key.pem "
       "-out client.csr\n"
       "printf 'extendedKeyUsage=clientAuth\\n' > client.ext\n"
       "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 "
