@@ -29,15 +29,6 @@ std::map<std::string, std::string> parse_backend_config(const std::vector<std::s
   return out;
 }
 
-std::map<std::string, std::string> effective_backend_config(const std::string& dir,
-                                                            const std::vector<std::string>& flags) {
-  std::map<std::string, std::string> out;
-  std::string ignored;
-  if (auto record = read_backend_record(dir, &ignored)) out = record->overrides;
-  for (const auto& [k, v] : parse_backend_config(flags)) out[k] = v;
-  return out;
-}
-
 std::unique_ptr<Backend> configured_backend(const std::string& dir,
                                             const std::vector<std::string>& flags,
                                             std::string* error) {
@@ -45,7 +36,10 @@ std::unique_ptr<Backend> configured_backend(const std::string& dir,
   Diagnostics diags;
   auto config = load_config(dir, sources, diags);
   BackendConfig bc;
-  if (!resolve_backend_config(config.get(), effective_backend_config(dir, flags), dir, bc, error))
+  const std::string type = config && config->backend ? config->backend->type : "local";
+  if (!resolve_backend_config(config.get(),
+                              effective_backend_overrides(type, dir, parse_backend_config(flags)),
+                              dir, bc, error))
     return nullptr;
   if (auto why = backend_needs_init(bc, dir)) {
     if (error) *error = *why;

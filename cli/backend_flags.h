@@ -20,10 +20,6 @@ void add_backend_config_flag(CLI::App* app, std::vector<std::string>& flags);
 // KEY=VALUE entries as a map (the last one of a key wins).
 std::map<std::string, std::string> parse_backend_config(const std::vector<std::string>& flags);
 
-// What a command uses in `dir`: the overrides `orch init` recorded, with `flags` on top.
-std::map<std::string, std::string> effective_backend_config(const std::string& dir,
-                                                            const std::vector<std::string>& flags);
-
 // The backend the configuration in `dir` declares (local when it declares none), with the
 // effective -backend-config. nullptr and `error` when it cannot be opened.
 std::unique_ptr<Backend> configured_backend(const std::string& dir,

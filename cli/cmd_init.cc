@@ -52,8 +52,10 @@ int migrate(const BackendConfig& from, const BackendConfig& to, bool force) {
     return kExitOk;
   }
   const State& n = new_state.state;
-  if (new_state.existed && !force &&
-      (n.lineage != old_state.state.lineage || !n.resources.empty())) {
+  // An older copy of the same state (moving back to where it came from) may be overwritten.
+  const bool older_copy =
+      n.lineage == old_state.state.lineage && n.serial <= old_state.state.serial;
+  if (new_state.existed && !force && !older_copy && !n.resources.empty()) {
     return fail(fmt::format(
         "{} already holds a state (lineage {}, serial {}, {} resources); refusing to overwrite it "
         "with the one from {}. Pass -force-copy to replace it.",
@@ -78,8 +80,8 @@ int run_init(InitArgs& args, CliContext& ctx) {
   RunOptions o = run_options(args.run);
   o.var_inputs = {};
   o.initializing = true;
-  if (args.reconfigure) o.backend_config = parse_backend_config(args.run.backend_config);
-  const auto overrides = o.backend_config;
+  o.use_recorded_backend_config = !args.reconfigure;
+  const auto flags = o.backend_config;
   Session s(std::move(o));
   bool ok = s.load();
   // Missing variable values are not init's business.
@@ -93,6 +95,9 @@ int run_init(InitArgs& args, CliContext& ctx) {
     if (!only_vars) return int(kExitError);
   }
 
+  const std::string type =
+      s.config() && s.config()->backend ? s.config()->backend->type : std::string("local");
+  const auto overrides = effective_backend_overrides(type, dir, flags, !args.reconfigure);
   BackendConfig now;
   std::string e;
   if (!resolve_backend_config(s.config(), overrides, dir, now, &e)) return fail(e);

@@ -50,7 +50,7 @@ RunOptions run_options(const RunFlags& f) {
   o.lock = f.lock;
   o.parallelism = f.parallelism;
   o.simulate = f.simulate;
-  o.backend_config = effective_backend_config(f.dir, f.backend_config);
+  o.backend_config = parse_backend_config(f.backend_config);
   o.make_provider = [](const std::string& name) { return make_provider(name); };
   o.schemas = &schemas;
   return o;

@@ -124,6 +124,18 @@ bool write_backend_record(const std::string& work_dir, const BackendRecord& reco
   return true;
 }
 
+std::map<std::string, std::string> effective_backend_overrides(
+    const std::string& type, const std::string& work_dir,
+    const std::map<std::string, std::string>& flags, bool use_recorded) {
+  std::map<std::string, std::string> out;
+  std::string ignored;
+  if (use_recorded)
+    if (auto record = read_backend_record(work_dir, &ignored); record && record->type == type)
+      out = record->overrides;
+  for (const auto& [k, v] : flags) out[k] = v;
+  return out;
+}
+
 bool resolve_backend_config(const Config* config,
                             const std::map<std::string, std::string>& overrides,
                             const std::string& work_dir, BackendConfig& out, std::string* error) {

@@ -38,6 +38,12 @@ std::optional<BackendRecord> read_backend_record(const std::string& work_dir, st
 bool write_backend_record(const std::string& work_dir, const BackendRecord& record,
                           std::string* error);
 
+// The -backend-config settings for a backend of `type` in `work_dir`: what `orch init` recorded
+// (when it recorded a backend of the same type and `use_recorded`), with `flags` on top.
+std::map<std::string, std::string> effective_backend_overrides(
+    const std::string& type, const std::string& work_dir,
+    const std::map<std::string, std::string>& flags, bool use_recorded = true);
+
 // The configuration's backend block (evaluated; constants only) with `overrides` on top, relative
 // to `work_dir`. False and `error` when overrides are given without a backend block.
 bool resolve_backend_config(const Config* config,

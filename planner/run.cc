@@ -129,7 +129,9 @@ bool Session::load(const PlanFile* snapshot) {
                  "`backend \"etcd\" {}`, with the settings given on the command line).");
     return false;
   }
-  for (const auto& [k, v] : options_.backend_config) bc.settings[k] = Value::string(v);
+  for (const auto& [k, v] : effective_backend_overrides(bc.type, dir, options_.backend_config,
+                                                        options_.use_recorded_backend_config))
+    bc.settings[k] = Value::string(v);
   if (!options_.initializing) {
     if (auto why = backend_needs_init(bc, dir)) {
       diags_.error(config_->backend ? config_->backend->range : Range{},

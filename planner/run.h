@@ -35,8 +35,10 @@ struct RunOptions {
   bool lock = true;
   int parallelism = 0;    // 0: no global limit
   bool simulate = false;  // virtual clock (implied when every provider is `sim`)
-  // -backend-config KEY=VALUE (and those `orch init` recorded): on top of the backend block.
+  // -backend-config KEY=VALUE: on top of the backend block and of what `orch init` recorded
+  // for a backend of the same type (unless use_recorded_backend_config is false).
   std::map<std::string, std::string> backend_config;
+  bool use_recorded_backend_config = true;
   bool initializing = false;  // `orch init`: do not insist that the backend was initialised
   // Compiled-in providers and their schemas (providers/registry.h); tests may inject others.
   std::function<std::unique_ptr<Provider>(const std::string& name)> make_provider;

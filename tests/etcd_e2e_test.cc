@@ -394,6 +394,14 @@ TEST_F(EtcdE2E, LocalStateMigratesIntoEtcdWithBackendConfigFlags) {
   auto list = orch(d.string(), "state list -no-color");
   EXPECT_EQ(list.code, 0) << list.err;
   EXPECT_NE(list.out.find("etcd_key.k"), std::string::npos) << list.out;
+
+  // And back: the local file holds an older copy of the same state, which may be overwritten.
+  std::ofstream(d / "main.orch") << provider << res;
+  auto back = orch(d.string(), "init -no-color -migrate-state");
+  ASSERT_EQ(back.code, 0) << back.out << back.err;
+  EXPECT_NE(back.out.find("to local state file"), std::string::npos) << back.out;
+  auto local_plan = orch(d.string(), "plan -detailed-exitcode -no-color");
+  EXPECT_EQ(local_plan.code, 0) << local_plan.out << local_plan.err;
 }
 
 }  // namespace
