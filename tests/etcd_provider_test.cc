@@ -14,6 +14,7 @@
 
 #include "planner/real_clock.h"
 #include "providers/etcd/etcd_codec.h"
+#include "providers/etcd/etcd_watch.h"
 #include "tests/support/etcd_cluster.h"
 
 namespace orch {
@@ -22,6 +23,7 @@ namespace {
 using etcd::EtcdProvider;
 using testing::EtcdCluster;
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 std::string fmt_index(int i) {
   char b[16];
@@ -323,27 +325,38 @@ TEST_F(EtcdProviderTest, GatesWatchInsteadOfPolling) {
   EXPECT_NE(secret.message.find("(sensitive value)"), std::string::npos) << secret.message;
 }
 
-TEST_F(EtcdProviderTest, GateSurvivesCompaction) {
-  auto o = orch();
-  const std::string k = key("late");
-  std::atomic<bool> stop{false};
-  // Keep compacting at the newest revision: watches created from an older one are cancelled
-  // with compact_revision, and the gate must re-read and re-watch.
-  std::thread churn([&] {
-    auto c = raw();
-    for (int i = 0; !stop && i < 400; ++i) {
-      auto r = c.call("/v3/kv/put", etcd::put_request(key("churn"), std::to_string(i)));
-      if (r.ok())
-        (void)c.call("/v3/kv/compaction",
-                     {{"revision", etcd::int64_value(etcd::header_revision(r.body))}});
-      if (i == 60) put(k, "up");
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+// A watch that starts below etcd's compacted revision is cancelled (compact_revision); the
+// watcher reads the key again and watches from the new revision, missing nothing.
+TEST_F(EtcdProviderTest, WatchReadsAgainAfterCompaction) {
+  const std::string k = key("compacted");
+  put(k, "starting");
+  auto r = raw().call("/v3/kv/put", etcd::put_request(key("other"), "x"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(raw()
+                  .call("/v3/kv/compaction",
+                        {{"revision", etcd::int64_value(etcd::header_revision(r.body))}})
+                  .ok());
+  RealClock clock;
+  etcd::ClientConfig c;
+  c.endpoints = cluster_->endpoints();
+  etcd::AsyncClient client(clock, c);
+  etcd::KeyWatchOptions o;
+  o.key = k;
+  o.holds = [](const std::optional<std::string>& v) { return v == std::string("ready"); };
+  o.deadline = clock.now() + std::chrono::seconds(10);
+  o.first_watch_revision = 1;  // long compacted
+  std::thread writer([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    put(k, "ready");
   });
-  GateResult g = o->gate("etcd_key", Value::string(k), std::chrono::seconds(10));
-  stop = true;
-  churn.join();
-  EXPECT_TRUE(g.holds) << g.message;
+  auto alive = std::make_shared<char>(0);
+  etcd::KeyWatchResult result;
+  etcd::watch_key(client, o, alive, [&](etcd::KeyWatchResult res) { result = res; });
+  clock.run();
+  writer.join();
+  EXPECT_TRUE(result.holds);
+  EXPECT_EQ(result.value, std::string("ready"));
+  EXPECT_GE(result.relists, 1) << "the cancelled watch was followed by a fresh read";
 }
 
 TEST_F(EtcdProviderTest, PrefixDataSourcePages) {

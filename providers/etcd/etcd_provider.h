@@ -65,9 +65,6 @@ class EtcdProvider final : public Provider {
   void put_key(const ApplyRequest& req, ValueMap attrs, int64_t lease,
                std::function<void(ApplyResult)> done);
 
-  struct Watch;
-  void watch_gate(std::shared_ptr<Watch> w);
-
   ProviderSchema schema_;
   ProviderContext ctx_;
   ClientConfig config_;
