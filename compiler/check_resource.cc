@@ -48,11 +48,13 @@ const Schema* schema_for(const Resource& r, const SchemaRegistry& schemas, Diagn
                     "{}.",
                     provider, kind, r.type, hint.empty() ? "." : hint, kind, list_or_none(known)));
   } else {
-    // Only this provider's types: the list does not grow with every provider compiled in.
-    const ProviderSchema* ps = schemas.provider(provider);
+    // The provider exists: what it offers is the useful list (not every compiled-in type).
     std::vector<std::string> own;
-    for (const auto& [name, schema] : r.is_data() ? ps->data_sources : ps->resources)
-      own.push_back(name);
+    const ProviderSchema* ps = schemas.provider(provider);
+    if (r.is_data())
+      for (const auto& [name, body] : ps->data_sources) own.push_back(name);
+    else
+      for (const auto& [name, body] : ps->resources) own.push_back(name);
     diags.error(
         r.type_range, r.is_data() ? "Invalid data source" : "Invalid resource type",
         fmt::format("The provider \"{}\" does not support the {} \"{}\"{} The known {}s "

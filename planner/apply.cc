@@ -508,6 +508,23 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
     }
   };
 
+  // Retries providers make inside an operation are reported like the executor's.
+  I.on_provider_retry = [&on_event, &I](const std::string& address, const std::string& message,
+                                        Duration delay) {
+    if (!on_event) return;
+    ApplyEvent e;
+    e.kind = ApplyEvent::Kind::Retrying;
+    e.address = address;
+    e.message = message;
+    e.took = delay;
+    e.at = I.clock->now();
+    on_event(e);
+  };
+  struct ResetRetry {
+    Session::Impl& impl;
+    ~ResetRetry() { impl.on_provider_retry = nullptr; }
+  } reset_retry{I};
+
   ExecOptions eo;
   eo.parallelism = options_.parallelism;
   Executor ex(*I.clock, std::move(eg), eo, &observer);

@@ -190,6 +190,10 @@ bool Session::load(const PlanFile* snapshot) {
     ctx.state_lineage = I.loaded.state.lineage;
     ctx.stack = stack_name(dir);
     ctx.work_dir = dir;
+    ctx.retry = [impl = impl_.get()](const std::string& address, const std::string& message,
+                                     Duration delay) {
+      if (impl->on_provider_retry) impl->on_provider_retry(address, message, delay);
+    };
     p->configure(cfg, ctx, diags_);
     I.providers[name] = std::move(p);
   }

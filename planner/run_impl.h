@@ -24,6 +24,8 @@ struct Session::Impl {
   std::map<std::string, ObjectState> current;  // by address: refreshed (or state) objects
   std::set<std::string> refreshed;
   std::unique_ptr<Model> model;
+  // Where providers' own retries go (ProviderContext::retry); set while an apply runs.
+  std::function<void(const std::string&, const std::string&, Duration)> on_provider_retry;
 
   Provider* provider_for(const std::string& provider_key, const std::string& type);
   // `pending_only`: look up only entries with no object (interrupted creates), e.g. for destroy.
