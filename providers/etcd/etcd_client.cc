@@ -372,6 +372,7 @@ struct AsyncClient::Call {
   Duration timeout{0};
   Attempts attempts;
   std::function<void(Result)> done;
+  std::function<void(const std::string&, Duration)> on_retry;
   // Streams only.
   bool streaming = false;
   std::function<bool(const json&)> on_message;
@@ -396,8 +397,10 @@ AsyncClient::AsyncClient(Clock& clock, ClientConfig config)
 AsyncClient::~AsyncClient() = default;
 
 void AsyncClient::call(const std::string& path, json body, std::function<void(Result)> done,
-                       Duration request_timeout, Duration budget) {
+                       Duration request_timeout, Duration budget,
+                       std::function<void(const std::string&, Duration)> on_retry) {
   auto c = std::make_shared<Call>(config_, budget);
+  c->on_retry = std::move(on_retry);
   c->path = path;
   c->body = std::move(body);
   c->timeout = request_timeout.count() > 0 ? request_timeout : config_.request_timeout;
@@ -425,6 +428,7 @@ void AsyncClient::attempt(std::shared_ptr<Call> c) {
                 }
                 auto delay = c->attempts.next(v, current_, rng_);
                 if (!delay) return c->done(c->attempts.give_up());
+                if (c->on_retry) c->on_retry(v.error.message, *delay);
                 clock_.schedule(*delay, [this, alive, c] {
                   if (!alive.expired()) attempt(c);
                 });

@@ -117,8 +117,10 @@ class AsyncClient {
 
   // As SyncClient::call, on the loop; `done` is called once, on the loop (never after the
   // client is destroyed). `budget` overrides the config's retry_timeout for this call.
+  // `on_retry` (optional) hears about each retry: what failed and the delay before the next try.
   void call(const std::string& path, json body, std::function<void(Result)> done,
-            Duration request_timeout = Duration(0), Duration budget = Duration(0));
+            Duration request_timeout = Duration(0), Duration budget = Duration(0),
+            std::function<void(const std::string&, Duration)> on_retry = {});
   // A streaming call (watch): `on_message` gets each JSON object of the stream and returns false
   // to end it. It runs inside libcurl's write callback: it must not start other transfers (do
   // that in `done`). Connection failures before the first message fail over like call(); `done`

@@ -87,6 +87,16 @@ void EtcdProvider::call(const std::string& path, json body, std::function<void(R
   done(std::move(r));
 }
 
+void EtcdProvider::call_for(const std::string& address, const std::string& path, json body,
+                            std::function<void(Result)> done) {
+  if (!async_ || !ctx_.retry) return call(path, std::move(body), std::move(done));
+  auto report = ctx_.retry;
+  async_->call(path, std::move(body), std::move(done), Duration(0), Duration(0),
+               [report, address](const std::string& message, Duration delay) {
+                 report(address, message, delay);
+               });
+}
+
 LeaseKeeper& EtcdProvider::keeper() {
   if (!keeper_) keeper_ = std::make_unique<LeaseKeeper>(config_);
   return *keeper_;

@@ -52,6 +52,9 @@ class EtcdProvider final : public Provider {
   // POSTs on the loop (or blocking without one); `done` gets the answer.
   void call(const std::string& path, nlohmann::json body, std::function<void(Result)> done,
             Duration request_timeout = Duration(0), Duration budget = Duration(0));
+  // call() for an operation of `address`: its retries show in the apply's progress.
+  void call_for(const std::string& address, const std::string& path, nlohmann::json body,
+                std::function<void(Result)> done);
   LeaseKeeper& keeper();
   // Grants a lease of `ttl` and keeps it alive; `done` gets its ID (0 and an error on failure).
   void grant(Duration ttl, std::function<void(int64_t, std::optional<ProviderError>)> done);

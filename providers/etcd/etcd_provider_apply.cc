@@ -94,15 +94,17 @@ void EtcdProvider::apply_key(const ApplyRequest& req, std::function<void(ApplyRe
                               : std::string();
     if (k.empty()) return done({});
     std::string address = req.address;
-    return call("/v3/kv/deleterange", delete_request(k), [this, alive, address, k, done](Result r) {
-      if (alive.expired()) return;
-      if (!r.ok()) return done({std::nullopt, provider_error(*r.error, "cannot delete " + k)});
-      if (auto it = ttl_leases_.find(address); it != ttl_leases_.end()) {
-        revoke(it->second);
-        ttl_leases_.erase(it);
-      }
-      done({});
-    });
+    return call_for(address, "/v3/kv/deleterange", delete_request(k),
+                    [this, alive, address, k, done](Result r) {
+                      if (alive.expired()) return;
+                      if (!r.ok())
+                        return done({std::nullopt, provider_error(*r.error, "cannot delete " + k)});
+                      if (auto it = ttl_leases_.find(address); it != ttl_leases_.end()) {
+                        revoke(it->second);
+                        ttl_leases_.erase(it);
+                      }
+                      done({});
+                    });
   }
   ValueMap attrs;
   std::string err;
@@ -148,46 +150,49 @@ void EtcdProvider::put_key(const ApplyRequest& req, ValueMap attrs, int64_t leas
   };
   json compare = create ? compare_create_revision(k, 0) : compare_mod_revision(k, prior_mod);
   json txn = txn_request({compare}, {op_put(k, value, lease), op_range(k)}, {op_range(k)});
-  call("/v3/kv/txn", txn, [this, alive, req, k, value, lease, create, finish, give_up](Result r) {
-    if (alive.expired()) return;
-    if (!r.ok()) return give_up(provider_error(*r.error, "cannot write " + k));
-    TxnResponse t = parse_txn(r.body);
-    std::optional<KeyValue> kv = t.responses.empty() ? std::nullopt : first_kv(t.responses.back());
-    if (t.succeeded) {
-      if (!kv) return give_up(fail("etcd did not return " + k + " after writing it"));
-      return finish(*kv);
-    }
-    // The compare failed. Our own earlier attempt, or a key written by someone else?
-    if (kv && kv->value == value && kv->lease == lease) return finish(*kv);
-    if (create && kv && (kv->value == value || kv->lease != 0)) {
-      // The same value (a rerun after a crash), or a TTL key of an ended run: take it over.
-      json cas = txn_request({compare_mod_revision(k, kv->mod_revision)},
-                             {op_put(k, value, lease), op_range(k)});
-      return call("/v3/kv/txn", cas, [alive, k, finish, give_up](Result r2) {
-        if (alive.expired()) return;
-        if (!r2.ok()) return give_up(provider_error(*r2.error, "cannot write " + k));
-        TxnResponse t2 = parse_txn(r2.body);
-        auto kv2 = t2.responses.empty() ? std::nullopt : first_kv(t2.responses.back());
-        if (!t2.succeeded || !kv2)
-          return give_up(
-              ProviderError{k + " changed in etcd while orch was writing it", "", true, {}});
-        finish(*kv2);
-      });
-    }
-    if (create)
-      return give_up(
-          fail(fmt::format("etcd key \"{}\" exists already with another value (not written by "
-                           "this configuration)",
-                           k),
-               "Delete it (etcdctl del " + k + "), or choose another `key`."));
-    if (!kv)
-      return give_up(fail(fmt::format("etcd key \"{}\" was deleted since orch read it", k),
-                          "Run plan again: orch will create it."));
-    give_up(fail(fmt::format("etcd key \"{}\" changed in etcd since orch read it "
-                             "(mod_revision {}); not overwriting it",
-                             k, kv->mod_revision),
-                 "Run plan again to see the change."));
-  });
+  call_for(req.address, "/v3/kv/txn", txn,
+           [this, alive, req, k, value, lease, create, finish, give_up](Result r) {
+             if (alive.expired()) return;
+             if (!r.ok()) return give_up(provider_error(*r.error, "cannot write " + k));
+             TxnResponse t = parse_txn(r.body);
+             std::optional<KeyValue> kv =
+                 t.responses.empty() ? std::nullopt : first_kv(t.responses.back());
+             if (t.succeeded) {
+               if (!kv) return give_up(fail("etcd did not return " + k + " after writing it"));
+               return finish(*kv);
+             }
+             // The compare failed. Our own earlier attempt, or a key written by someone else?
+             if (kv && kv->value == value && kv->lease == lease) return finish(*kv);
+             if (create && kv && (kv->value == value || kv->lease != 0)) {
+               // The same value (a rerun after a crash), or a TTL key of an ended run: take it
+               // over.
+               json cas = txn_request({compare_mod_revision(k, kv->mod_revision)},
+                                      {op_put(k, value, lease), op_range(k)});
+               return call("/v3/kv/txn", cas, [alive, k, finish, give_up](Result r2) {
+                 if (alive.expired()) return;
+                 if (!r2.ok()) return give_up(provider_error(*r2.error, "cannot write " + k));
+                 TxnResponse t2 = parse_txn(r2.body);
+                 auto kv2 = t2.responses.empty() ? std::nullopt : first_kv(t2.responses.back());
+                 if (!t2.succeeded || !kv2)
+                   return give_up(ProviderError{
+                       k + " changed in etcd while orch was writing it", "", true, {}});
+                 finish(*kv2);
+               });
+             }
+             if (create)
+               return give_up(fail(
+                   fmt::format("etcd key \"{}\" exists already with another value (not written by "
+                               "this configuration)",
+                               k),
+                   "Delete it (etcdctl del " + k + "), or choose another `key`."));
+             if (!kv)
+               return give_up(fail(fmt::format("etcd key \"{}\" was deleted since orch read it", k),
+                                   "Run plan again: orch will create it."));
+             give_up(fail(fmt::format("etcd key \"{}\" changed in etcd since orch read it "
+                                      "(mod_revision {}); not overwriting it",
+                                      k, kv->mod_revision),
+                          "Run plan again to see the change."));
+           });
 }
 
 // --- etcd_election ------------------------------------------------------------------------------
@@ -231,46 +236,47 @@ void EtcdProvider::elect_in(const ApplyRequest& req, ValueMap attrs,
     a["epoch"] = Value::number(epoch);
     return ApplyResult{ObjectState{leader_key, a}, std::nullopt};
   };
-  call("/v3/kv/txn", txn_request({}, {op_range(leader_key), op_range(epoch_key)}),
-       [this, alive, req, attrs, candidates, attempt, done, leader_key, epoch_key,
-        result](Result r) {
-         if (alive.expired()) return;
-         if (!r.ok())
-           return done({std::nullopt, provider_error(*r.error, "cannot read " + leader_key)});
-         TxnResponse t = parse_txn(r.body);
-         std::optional<KeyValue> cur, ep;
-         if (t.responses.size() == 2) {
-           cur = first_kv(t.responses[0]);
-           ep = first_kv(t.responses[1]);
-         }
-         const int64_t epoch = ep ? number_of(ep->value) : 0;
-         // A leader that is still a candidate stays leader: no flapping, and a retry (or another
-         // orch that got there first) finds the election already decided.
-         if (cur && std::find(candidates.begin(), candidates.end(), cur->value) != candidates.end())
-           return done(result(cur->value, std::max<int64_t>(epoch, 1)));
-         if (attempt >= 3)
-           return done({std::nullopt, ProviderError{"the election at " + leader_key +
-                                                        " keeps changing while orch writes it",
-                                                    "",
-                                                    true,
-                                                    {}}});
-         std::string choice = *elect(candidates, req.satisfied_by);
-         // First election: create-if-absent. A new one: compare-and-swap on the old leader.
-         json guard = cur ? compare_mod_revision(leader_key, cur->mod_revision)
-                          : compare_create_revision(leader_key, 0);
-         json txn = txn_request(
-             {guard}, {op_put(leader_key, choice), op_put(epoch_key, std::to_string(epoch + 1))});
-         call(
-             "/v3/kv/txn", txn,
-             [this, alive, req, attrs, candidates, attempt, done, choice, epoch, result](Result w) {
-               if (alive.expired()) return;
-               if (!w.ok())
-                 return done({std::nullopt, provider_error(*w.error, "cannot write the leader")});
-               if (parse_txn(w.body).succeeded) return done(result(choice, epoch + 1));
-               // Someone else wrote it meanwhile (or our earlier attempt did): read again.
-               elect_in(req, attrs, candidates, attempt + 1, done);
-             });
-       });
+  call_for(
+      req.address, "/v3/kv/txn", txn_request({}, {op_range(leader_key), op_range(epoch_key)}),
+      [this, alive, req, attrs, candidates, attempt, done, leader_key, epoch_key,
+       result](Result r) {
+        if (alive.expired()) return;
+        if (!r.ok())
+          return done({std::nullopt, provider_error(*r.error, "cannot read " + leader_key)});
+        TxnResponse t = parse_txn(r.body);
+        std::optional<KeyValue> cur, ep;
+        if (t.responses.size() == 2) {
+          cur = first_kv(t.responses[0]);
+          ep = first_kv(t.responses[1]);
+        }
+        const int64_t epoch = ep ? number_of(ep->value) : 0;
+        // A leader that is still a candidate stays leader: no flapping, and a retry (or another
+        // orch that got there first) finds the election already decided.
+        if (cur && std::find(candidates.begin(), candidates.end(), cur->value) != candidates.end())
+          return done(result(cur->value, std::max<int64_t>(epoch, 1)));
+        if (attempt >= 3)
+          return done({std::nullopt, ProviderError{"the election at " + leader_key +
+                                                       " keeps changing while orch writes it",
+                                                   "",
+                                                   true,
+                                                   {}}});
+        std::string choice = *elect(candidates, req.satisfied_by);
+        // First election: create-if-absent. A new one: compare-and-swap on the old leader.
+        json guard = cur ? compare_mod_revision(leader_key, cur->mod_revision)
+                         : compare_create_revision(leader_key, 0);
+        json txn = txn_request(
+            {guard}, {op_put(leader_key, choice), op_put(epoch_key, std::to_string(epoch + 1))});
+        call_for(
+            req.address, "/v3/kv/txn", txn,
+            [this, alive, req, attrs, candidates, attempt, done, choice, epoch, result](Result w) {
+              if (alive.expired()) return;
+              if (!w.ok())
+                return done({std::nullopt, provider_error(*w.error, "cannot write the leader")});
+              if (parse_txn(w.body).succeeded) return done(result(choice, epoch + 1));
+              // Someone else wrote it meanwhile (or our earlier attempt did): read again.
+              elect_in(req, attrs, candidates, attempt + 1, done);
+            });
+      });
 }
 
 }  // namespace orch::etcd
