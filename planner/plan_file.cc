@@ -72,7 +72,10 @@ Value value_from_json_exact(const json& j, std::string* error) {
     if (error) *error = "malformed value in plan file";
     return Value();
   }
-  const auto& [tag, body] = *j.items().begin();
+  // Plain references, not a structured binding: clang 14 rejects lambdas capturing those.
+  auto item = j.items().begin();
+  const std::string& tag = item.key();
+  const json& body = item.value();
   auto seq = [&]() {
     ValueList out;
     if (!body.is_array()) {

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <set>
 
+#include "compiler/quote.h"
+
 namespace orch {
 namespace {
 
@@ -15,32 +17,6 @@ const char* kGreen = "\x1b[32m";
 const char* kYellow = "\x1b[33m";
 const char* kRed = "\x1b[31m";
 const char* kCyan = "\x1b[36m";
-
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out + "\"";
-}
 
 bool is_ident(const std::string& s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -110,7 +86,7 @@ class Renderer {
     for (const auto& k : keys) {
       auto bi = b.find(k);
       auto ai = a.find(k);
-      Row r{is_object && is_ident(k) ? k : quote(k),
+      Row r{is_object && is_ident(k) ? k : quote_hcl_string(k),
             bi != b.end() ? bi->second : Value(),
             ai != a.end() ? ai->second : Value(),
             bi != b.end() && !bi->second.is_null(),
@@ -348,7 +324,7 @@ std::string render_value_inline(const Value& v) {
     case ValueKind::Number:
       return format_number(v.as_number());
     case ValueKind::String:
-      return quote(v.as_string());
+      return quote_hcl_string(v.as_string());
     case ValueKind::List:
     case ValueKind::Set:
     case ValueKind::Tuple: {
@@ -367,7 +343,7 @@ std::string render_value_inline(const Value& v) {
       bool first = true;
       bool obj = v.kind() == ValueKind::Object;
       for (const auto& [k, e] : v.attributes()) {
-        s += (first ? "" : ", ") + (obj && is_ident(k) ? k : quote(k)) + " = " +
+        s += (first ? "" : ", ") + (obj && is_ident(k) ? k : quote_hcl_string(k)) + " = " +
              render_value_inline(e);
         first = false;
       }
@@ -495,7 +471,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
           gutter = " " + r.paint("<-", kCyan);  // an adoption (plain no-ops are not shown)
           break;
       }
-      out += gutter + " " + kw + " " + quote(rc->addr.type) + " " + quote(rc->addr.name) + " {\n";
+      out += gutter + " " + kw + " " + quote_hcl_string(rc->addr.type) + " " +
+             quote_hcl_string(rc->addr.name) + " {\n";
       bool hide = rc->action == PlanAction::Update || is_replace(rc->action);
       // An adoption (NoOp) lists the object as it is, without change symbols.
       Value before = rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value()

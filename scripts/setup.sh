@@ -10,7 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libpugixml-dev libtoml11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client openssh-server openssh-client
-  python3 clang ccache
+  python3 clang libclang-rt-14-dev ccache
 )
 
 missing=()
