@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/backend_flags.h"
 #include "compiler/duration.h"
 #include "planner/plan_json.h"
 #include "planner/plan_render.h"
@@ -42,6 +43,7 @@ void add_run_flags(CLI::App* app, RunFlags& f, bool with_dir) {
                   "Seed of the simulation's randomness (implies -simulate)")
       ->option_text("N")
       ->check(CLI::NonNegativeNumber);
+  add_backend_config_flag(app, f.backend_config);
   if (with_dir) app->add_option("dir", f.dir, "The configuration directory (default .)");
 }
 
@@ -60,6 +62,7 @@ RunOptions run_options(const RunFlags& f) {
   o.simulate = f.simulate || !f.simulate_profile.empty() || f.simulate_seed >= 0;
   o.simulate_profile = f.simulate_profile;
   if (f.simulate_seed >= 0) o.simulate_seed = static_cast<uint64_t>(f.simulate_seed);
+  o.backend_config = parse_backend_config(f.backend_config);
   o.make_provider = [](const std::string& name) { return make_provider(name); };
   o.schemas = &schemas;
   return o;

@@ -22,9 +22,11 @@ struct RunFlags {
   bool simulate = false;
   std::string simulate_profile;  // -simulate-profile FILE (implies -simulate)
   int64_t simulate_seed = -1;    // -simulate-seed N (implies -simulate); -1: not given
+  std::vector<std::string> backend_config;  // -backend-config KEY=VALUE
 };
 
-// -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate and [DIR].
+// -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate,
+// -backend-config and [DIR].
 void add_run_flags(CLI::App* app, RunFlags& flags, bool with_dir = true);
 RunOptions run_options(const RunFlags& flags);
 

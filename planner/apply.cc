@@ -10,6 +10,7 @@
 #include "planner/graph.h"
 #include "planner/run_impl.h"
 #include "planner/timeline.h"
+#include "planner/step_lock.h"
 
 namespace orch {
 namespace {
@@ -176,6 +177,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
       req.kind = spec.kind;
       req.value = spec.value;
       req.address = address;
+      req.wait = spec.timeout;
       if (self.is_mapping()) req.self = self.attributes();
       g.check = [p, req](std::function<void(GateResult)> done) {
         if (!p) {
@@ -188,6 +190,22 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
       };
     }
     return g;
+  };
+
+  // `lock = ...`: steps with the same lock never overlap in this run (the executor's lock) and,
+  // when a provider offers it (etcd_lock), in any other orch: held from start to finish.
+  std::map<StepId, std::pair<Provider*, std::string>> held_locks;
+  auto lock_of = [&](const std::string& address) -> std::optional<StepLockSpec> {
+    auto it = instance_of.find(address);
+    if (it == instance_of.end() || !it->second.first->resource->lock) return std::nullopt;
+    Model::Block* b = it->second.first;
+    const ExpandedInstance* ei = it->second.second;
+    Model::Repetition rep{ei->count_index, ei->each_key, ei->each_value, std::nullopt};
+    auto scope = model.scope(*b->module, rep);
+    std::string why;
+    auto spec = evaluate_step_lock(*b->resource->lock, *scope, &why);
+    if (!spec) spec = StepLockSpec{"address:" + b->address, "", "", {}};
+    return spec;
   };
 
   for (size_t i = 0; i < pg.nodes.size(); ++i) {
@@ -377,6 +395,28 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
                                     utc_now_rfc3339()));
         flush_then([provider, req, on_result] { provider->apply(req, on_result); });
       };
+      auto spec =
+          op == NodeOp::Create || op == NodeOp::Update ? lock_of(rc->address) : std::nullopt;
+      if (spec) step.lock = spec->name;
+      Provider* lock_provider =
+          spec && !spec->lock_type.empty() ? I.provider_for("", spec->lock_type) : nullptr;
+      if (lock_provider) {
+        StepOperation inner = std::move(step.operation);
+        const StepId id = static_cast<StepId>(i);
+        const std::string address = rc->address;
+        step.operation = [&, inner, lock_provider, id, address](const StepContext& ctx,
+                                                                StepDone done) {
+          if (held_locks.count(id)) return inner(ctx, done);  // a retry: still held
+          auto now = lock_of(address);                        // the lock resource is applied now
+          StepLockRequest lr{now->lock_type, now->lock_address, now->lock, address};
+          lock_provider->acquire_step_lock(
+              lr, [&, inner, ctx, done, lock_provider, id](StepLockResult r) {
+                if (r.error) return done({r.error, std::nullopt});
+                if (!r.handle.empty()) held_locks[id] = {lock_provider, r.handle};
+                inner(ctx, done);
+              });
+        };
+      }
     }
     eg.add(std::move(step));
   }
@@ -432,7 +472,9 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
       e.took = delay;
       send(e);
     }
+    std::function<void(StepId)> release_lock = [](StepId) {};
     void on_step_finished(StepId id, const StepRecord& r) override {
+      release_lock(id);
       if (r.status == StepStatus::Failed && r.applied && on_failed_applied)
         on_failed_applied(id, r);
       check_interrupt();
@@ -459,8 +501,10 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
         send(s);
       }
     }
+    std::function<void()> check_lock = [] {};
     int seen = 0;
     void check_interrupt() {
+      check_lock();
       int now = *Session::interrupt_flag();
       while (seen < now && *exec) {
         ++seen;
@@ -481,6 +525,17 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
       t.status = ResourceStatus::Tainted;
       write(StateChange::put(*pa.address, t));
       flush();
+    }
+  };
+
+  observer.release_lock = [&](StepId id) {
+    auto it = held_locks.find(id);
+    if (it == held_locks.end()) return;
+    auto [provider, handle] = it->second;
+    held_locks.erase(it);
+    if (auto e = provider->release_step_lock(handle)) {
+      diags_.error({}, e->summary, e->detail);
+      summary.failed.push_back({pg.nodes[id].id, e->summary});
     }
   };
 
@@ -506,9 +561,22 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   if (I.simulation) eo.seed = I.simulation->model().seed();
   Executor ex(*I.clock, std::move(eg), eo, &observer);
   executor = &ex;
+  // A state lock that can be lost (an etcd lease): once it is, start nothing new and fail.
+  bool lock_lost = false;
+  observer.check_lock = [&]() {
+    if (lock_lost || lock.id().empty()) return;
+    if (auto why = backend.lock_lost()) {
+      lock_lost = true;
+      diags_.error({}, "State lock lost",
+                   *why +
+                       "\norch started nothing new after this; steps already running were "
+                       "let finish. Another orch may hold the lock now: run plan again.");
+      ex.interrupt();
+    }
+  };
   // On a real clock, poll the interrupt flag while steps run.
   std::function<void()> poll = [&]() {
-    observer.check_interrupt();
+    observer.check_interrupt();  // and check_lock()
     if (!ex.finished()) I.clock->schedule(std::chrono::milliseconds(100), poll);
   };
   if (!I.clock->is_virtual()) I.clock->schedule(std::chrono::milliseconds(100), poll);

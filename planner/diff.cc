@@ -146,8 +146,10 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
       planned[name] = bv;
       continue;
     }
+    // A provider that planned the object and says "unknown" means it: the value changes on
+    // apply (an election whose leader left the candidates).
     if ((computed_only(name) || (name == "id" && !in.schema)) &&
-        (missing || it->second.is_unknown() || it->second.is_null()))
+        (missing || it->second.is_null() || (it->second.is_unknown() && !in.planned)))
       planned[name] = bv;
   }
 

@@ -14,6 +14,7 @@
 #include "compiler/load.h"
 #include "planner/adopt.h"
 #include "planner/backend.h"
+#include "planner/backend_init.h"
 #include "planner/diff.h"
 #include "planner/graph.h"
 #include "planner/model.h"
@@ -120,6 +121,22 @@ bool Session::load(const PlanFile* snapshot) {
       BasicScope scope;
       for (const auto& a : config_->backend->body->attributes)
         if (a.value) bc.settings[a.name] = evaluate(*a.value, scope, diags_);
+    }
+  }
+  if (!options_.backend_config.empty() && !config_->backend) {
+    diags_.error({}, "Invalid -backend-config",
+                 "-backend-config needs a backend block in the configuration (for example "
+                 "`backend \"etcd\" {}`, with the settings given on the command line).");
+    return false;
+  }
+  for (const auto& [k, v] : effective_backend_overrides(bc.type, dir, options_.backend_config,
+                                                        options_.use_recorded_backend_config))
+    bc.settings[k] = Value::string(v);
+  if (!options_.initializing) {
+    if (auto why = backend_needs_init(bc, dir)) {
+      diags_.error(config_->backend ? config_->backend->range : Range{},
+                   "Backend initialization required", *why);
+      return false;
     }
   }
   std::string err;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,11 @@ struct RunOptions {
   // configuration's simulate block.
   std::string simulate_profile;
   std::optional<uint64_t> simulate_seed;
+  // -backend-config KEY=VALUE: on top of the backend block and of what `orch init` recorded
+  // for a backend of the same type (unless use_recorded_backend_config is false).
+  std::map<std::string, std::string> backend_config;
+  bool use_recorded_backend_config = true;
+  bool initializing = false;  // `orch init`: do not insist that the backend was initialised
   // Compiled-in providers and their schemas (providers/registry.h); tests may inject others.
   std::function<std::unique_ptr<Provider>(const std::string& name)> make_provider;
   const SchemaRegistry* schemas = nullptr;

@@ -118,6 +118,23 @@ struct GateRequest {
   Value value;
   std::string address;  // the step it gates
   ValueMap self;        // the step's object attributes (for `self` references)
+  // How long one check may wait for the condition to come true (providers that can watch, such
+  // as etcd, answer the moment it holds); 0: look once and answer.
+  Duration wait{0};
+};
+
+// A lock a step holds while it runs (`lock = etcd_lock.maintenance`), offered by the provider of
+// the lock resource: mutual exclusion across orch processes, on top of the executor's own.
+struct StepLockRequest {
+  std::string lock_type;     // "etcd_lock"
+  std::string lock_address;  // "etcd_lock.maintenance"
+  ValueMap lock;             // the lock resource's applied attributes
+  std::string holder;        // the step's address (holder information for others)
+};
+
+struct StepLockResult {
+  std::optional<ProviderError> error;
+  std::string handle;  // for release_step_lock; empty: nothing to release
 };
 
 struct GateResult {
@@ -153,6 +170,17 @@ class Provider {
   // Readiness gates this provider offers (kinds listed in schema().gates).
   virtual void check_gate(const GateRequest& request, std::function<void(GateResult)> done) = 0;
   virtual ProviderLimits limits() const { return {}; }
+  // Takes a step lock declared by one of this provider's resources; `done` (on the loop) once it
+  // is held, which may be after another process releases it. Default: no cross-process locks.
+  virtual void acquire_step_lock(const StepLockRequest&, std::function<void(StepLockResult)> done) {
+    done({});
+  }
+  // Releases it. An error when the lock was lost while held (e.g. its lease expired), so that
+  // mutual exclusion may have been broken.
+  virtual std::optional<ProviderError> release_step_lock(const std::string& handle) {
+    (void)handle;
+    return std::nullopt;
+  }
   // Objects of `type` marked for this stack that no ReadItem of this run claimed (see
   // OwnedResult). Providers without ownership marks find nothing.
   virtual void list_owned(const std::string& type, std::function<void(OwnedResult)> done) {

@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   antlr4 libantlr4-runtime-dev
   libboost-dev libboost-graph-dev
-  libfmt-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev
+  libfmt-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev libpugixml-dev libtoml11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client openssh-server openssh-client
