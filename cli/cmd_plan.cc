@@ -30,7 +30,8 @@ void print_plan_estimate(const Plan& plan, const SchemaRegistry& schemas, const 
   std::cout << "\nSimulated (seed " << s.simulation()->model().seed()
             << "): applying this plan takes about " << short_duration(ps.makespan.count())
             << " when nothing fails; its critical path has " << ps.timeline.critical_path.size()
-            << " steps (orch graph -critical-path draws it).\n";
+            << (ps.timeline.critical_path.size() == 1 ? " step" : " steps")
+            << " (orch graph -critical-path draws it).\n";
 }
 
 }  // namespace

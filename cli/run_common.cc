@@ -163,6 +163,7 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     j["type"] = "summary";
     j["added"] = s.added;
     j["changed"] = s.changed;
+    j["adopted"] = s.adopted;
     j["destroyed"] = s.destroyed;
     j["ok"] = s.ok();
     j["interrupted"] = s.interrupted;
@@ -194,11 +195,12 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     if (destroy)
       std::cout << s.destroyed << " destroyed.\n";
     else
-      std::cout << s.added << " added, " << s.changed << " changed, " << s.destroyed
-                << " destroyed.\n";
+      std::cout << (s.adopted ? std::to_string(s.adopted) + " adopted, " : "") << s.added
+                << " added, " << s.changed << " changed, " << s.destroyed << " destroyed.\n";
   } else {
     std::cout << paint(s.interrupted ? "Apply interrupted." : "Apply failed.", "\x1b[1;31m")
-              << " Resources: " << s.added << " added, " << s.changed << " changed, " << s.destroyed
+              << " Resources: " << (s.adopted ? std::to_string(s.adopted) + " adopted, " : "")
+              << s.added << " added, " << s.changed << " changed, " << s.destroyed
               << " destroyed; " << s.failed.size() << " failed, " << s.skipped.size()
               << " skipped.\n";
     for (const auto& [a, why] : s.failed) std::cout << "  failed:  " << a << ": " << why << "\n";

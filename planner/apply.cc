@@ -226,7 +226,8 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
       }
       const ResourceChange* rc = cit->second;
       Provider* provider = I.provider_for(rc->provider, rc->addr.type);
-      step.provider = rc->provider.substr(0, rc->provider.find('.'));
+      if (!provider || provider->limits().holds(rc->addr.type))
+        step.provider = rc->provider.substr(0, rc->provider.find('.'));
       if (n.op != NodeOp::Delete) {
         Value unknown_self = Value::unknown();
         step.gate = gate_for(rc->address, unknown_self);
@@ -270,6 +271,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
                                 rs.dependencies.end());
           write(StateChange::put(rc->addr, rs));
           flush();
+          ++summary.adopted;
           Value self = Value::object(rs.attributes);
           model.set_value(address, block, self);
           StepOutcome out;

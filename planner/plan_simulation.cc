@@ -61,6 +61,9 @@ PlanSimulation simulate_plan(const Plan& plan, const SchemaRegistry& schemas,
       const ValueMap attrs = basis.is_mapping() ? basis.attributes() : ValueMap{};
       op_time[i] = model.latency(rc.addr.type, schema, op, attrs, rc.address);
       step.provider = SchemaRegistry::provider_of(rc.addr.type);
+      if (auto real = options.limits.find(step.provider);
+          real != options.limits.end() && !real->second.holds(rc.addr.type))
+        step.provider.clear();
       const Duration d = op_time[i];
       step.operation = [&clock, d](const StepContext&, StepDone done) {
         clock.schedule(d, [done] { done({}); });

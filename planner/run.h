@@ -68,6 +68,7 @@ struct ApplyEvent {
 
 struct ApplySummary {
   int added = 0, changed = 0, destroyed = 0;
+  int adopted = 0;  // existing objects taken into the state (planned as "adopt")
   std::vector<std::pair<std::string, std::string>> failed;   // address, why
   std::vector<std::pair<std::string, std::string>> skipped;  // address, why
   bool interrupted = false;

@@ -335,7 +335,7 @@ TEST(ExecutorTest, ProviderLimitsAndParallelismAreRespected) {
   }
   for (int i = 0; i < 4; ++i)
     g.add(step("other" + std::to_string(i), other.op(clock, seconds(10))));
-  g.set_limits("sim", ProviderLimits{3, 0});
+  g.set_limits("sim", ProviderLimits{3, 0, {}});
   Executor ex(clock, std::move(g));
   ExecResult r = ex.run();
   EXPECT_TRUE(r.ok());
@@ -367,7 +367,7 @@ TEST(ExecutorTest, RateLimitSpacesStarts) {
     s.provider = "ec2";
     g.add(std::move(s));
   }
-  g.set_limits("ec2", ProviderLimits{0, 2.0});  // two per second
+  g.set_limits("ec2", ProviderLimits{0, 2.0, {}});  // two per second
   Executor ex(clock, std::move(g));
   ExecResult r = ex.run();
   std::vector<int64_t> starts;
