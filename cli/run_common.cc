@@ -157,6 +157,7 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     j["failed"] = failed;
     j["skipped"] = skipped;
     j["makespan_ms"] = s.makespan.count();
+    j["lower_bound_ms"] = s.lower_bound.count();
     j["simulated"] = s.simulated;
     nlohmann::json cp = nlohmann::json::array();
     for (const auto& [a, d] : s.critical_path)

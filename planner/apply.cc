@@ -117,11 +117,32 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
       state_error = true;
     }
   };
-  auto flush = [&]() {
+  auto flush_now = [&]() {
     if (auto e = backend.flush()) {
       if (!state_error) diags_.error({}, "Cannot write state", e->message);
       state_error = true;
     }
+  };
+  // Group commit: the records appended during one turn of the loop are made durable together
+  // (one fsync), at the end of that turn; then the operations that waited for durability (the
+  // creates, whose intents must be on disk before they are sent) go out. At the same virtual
+  // instant thousands of steps start: one fsync for all of them, not one each.
+  std::vector<std::function<void()>> after_flush;
+  bool flush_scheduled = false;
+  auto flush = [&]() {
+    if (flush_scheduled) return;
+    flush_scheduled = true;
+    I.clock->schedule(Duration(0), [&]() {
+      flush_scheduled = false;
+      flush_now();
+      auto waiting = std::move(after_flush);
+      after_flush.clear();
+      for (auto& fn : waiting) fn();
+    });
+  };
+  auto when_durable = [&](std::function<void()> fn) {
+    after_flush.push_back(std::move(fn));
+    flush();
   };
   auto gate_for = [&](const std::string& address, const Value& self) -> std::optional<ExecGate> {
     auto it = instance_of.find(address);
@@ -274,12 +295,9 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
           }
         }
         (void)ctx;
-        if (create) {
-          write(StateChange::creating(rc->addr, rc->addr.type, rc->provider, req.idempotency_token,
-                                      utc_now_rfc3339()));
-          flush();
-        }
         std::string token = req.idempotency_token;
+        auto send = [&, rc, provider, done, address, block, create, token,
+                     req = std::move(req)]() {
         provider->apply(req, [&, rc, done, address, block, create, token](ApplyResult res) {
           if (res.error || !res.object) {
             if (create) {
@@ -318,6 +336,12 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
           out.gate = gate_for(address, self);
           done(out);
         });
+        };
+        if (!create) return send();
+        // Write-ahead: the intent is durable before the create is sent.
+        write(StateChange::creating(rc->addr, rc->addr.type, rc->provider, token,
+                                    utc_now_rfc3339()));
+        when_durable(std::move(send));
       };
     }
     eg.add(std::move(step));
@@ -441,6 +465,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
 
   summary.interrupted = result.interrupted;
   summary.makespan = result.makespan;
+  summary.lower_bound = result.lower_bound;
   for (StepId id : result.critical_path) {
     const PlanNode& n = pg.nodes[id];
     if (n.kind != NodeKind::Instance) continue;
@@ -474,7 +499,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   }
   for (const auto& [name, o] : loaded.state.outputs)
     if (!config_->outputs.count(name)) write(StateChange::remove_output(name));
-  flush();
+  flush_now();
   if (auto e = backend.write_snapshot(state)) {
     diags_.error({}, "Cannot write the state snapshot", e->message);
   }

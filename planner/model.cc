@@ -60,6 +60,20 @@ class ModelScope : public EvalScope {
     return m_.block_value(*b);
   }
 
+  std::optional<Value> lookup_instance(const RefKey& key, const Value& index) const override {
+    if (key.root == "var" || key.root == "local" || key.root == "module" || key.root == "count" ||
+        key.root == "each" || key.root == "self" || key.root == "path")
+      return std::nullopt;
+    std::string prefix = mod_.config->address_prefix();
+    std::string address = key.root == "data" ? prefix + "data." + std::string(key.type) + "." +
+                                                   std::string(key.name)
+                                             : prefix + std::string(key.root) + "." +
+                                                   std::string(key.name);
+    Model::Block* b = m_.block(address);
+    if (!b) return std::nullopt;
+    return m_.instance_value(*b, index);
+  }
+
   std::vector<std::string> candidates(const RefKey& key) const override {
     std::vector<std::string> out;
     if (key.root == "var")
@@ -183,6 +197,25 @@ Value Model::block_value(Block& b) {
   b.cached = out;
   b.cached_gen = gen;
   return out;
+}
+
+std::optional<Value> Model::instance_value(Block& b, const Value& index) {
+  if (b.visit == 0) {
+    b.visit = 1;
+    if (plan_block) plan_block(b);
+    b.visit = 2;
+  }
+  if (b.visit != 2 || b.expansion.unknown) return std::nullopt;
+  InstanceKey key;
+  if (b.expansion.counted && index.kind() == ValueKind::Number && index.as_number().is_int)
+    key = InstanceKey::of(index.as_number().i);
+  else if (b.expansion.keyed && index.kind() == ValueKind::String)
+    key = InstanceKey::of(index.as_string());
+  else
+    return std::nullopt;
+  const Value* v = value(b.address + key.str());
+  if (!v) return std::nullopt;
+  return *v;
 }
 
 Value Model::local_value(Module& m, const std::string& name) {

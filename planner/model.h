@@ -63,6 +63,9 @@ class Model {
 
   // The value of a block as references see it: object, tuple (count) or object by key.
   Value block_value(Block& b);
+  // One instance of a counted or for_each block by its index or key (no whole-block value is
+  // built); nullopt when the block is not expanded that way or the instance has no value.
+  std::optional<Value> instance_value(Block& b, const Value& index);
   Value local_value(Module& m, const std::string& name);
   Value output_value(Module& m, const std::string& name);
   // Values of a module's variables (resolving a child's inputs in its parent on first use).

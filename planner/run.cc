@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "compiler/check.h"
+#include "compiler/diagnostic_render.h"
 #include "compiler/eval.h"
 #include "compiler/load.h"
 #include "planner/backend.h"
@@ -55,6 +56,44 @@ static void snapshot_files(const fs::path& dir, std::map<std::string, std::strin
   }
 }
 
+// The backend `config` names (local when it has no backend block).
+static std::unique_ptr<Backend> backend_of(const Config& config, const std::string& dir,
+                                           Diagnostics& diags) {
+  BackendConfig bc;
+  bc.work_dir = dir;
+  if (config.backend) {
+    bc.type = config.backend->type;
+    if (config.backend->body) {
+      BasicScope scope;
+      for (const auto& a : config.backend->body->attributes)
+        if (a.value) bc.settings[a.name] = evaluate(*a.value, scope, diags);
+    }
+  }
+  std::string err;
+  auto backend = open_backend(bc, &err);
+  if (!backend)
+    diags.error(config.backend ? config.backend->range : Range{}, "Invalid backend", err);
+  return backend;
+}
+
+std::unique_ptr<Backend> open_configured_backend(const std::string& dir, std::string* error) {
+  SourceManager sources;
+  Diagnostics diags;
+  auto config = load_config(dir.empty() ? "." : dir, sources, diags);
+  if (!config || !config->backend) {
+    BackendConfig bc;
+    bc.work_dir = dir;
+    return open_backend(bc, error);
+  }
+  Diagnostics backend_diags;
+  auto backend = backend_of(*config, dir, backend_diags);
+  if (!backend && error) {
+    *error = render_diagnostics(backend_diags, sources, RenderOptions{});
+    while (!error->empty() && error->back() == '\n') error->pop_back();
+  }
+  return backend;
+}
+
 bool Session::load(const PlanFile* snapshot) {
   Impl& I = *impl_;
   std::string dir = options_.dir.empty() ? "." : options_.dir;
@@ -99,23 +138,8 @@ bool Session::load(const PlanFile* snapshot) {
     if (diags_.has_errors()) return false;
   }
 
-  // Backend.
-  BackendConfig bc;
-  bc.work_dir = dir;
-  if (config_->backend) {
-    bc.type = config_->backend->type;
-    if (config_->backend->body) {
-      BasicScope scope;
-      for (const auto& a : config_->backend->body->attributes)
-        if (a.value) bc.settings[a.name] = evaluate(*a.value, scope, diags_);
-    }
-  }
-  std::string err;
-  I.backend = open_backend(bc, &err);
-  if (!I.backend) {
-    diags_.error(config_->backend ? config_->backend->range : Range{}, "Invalid backend", err);
-    return false;
-  }
+  I.backend = backend_of(*config_, dir, diags_);
+  if (!I.backend) return false;
   if (auto e = I.backend->load(I.loaded)) {
     diags_.error({}, "Cannot load state", e->message);
     return false;
@@ -180,9 +204,9 @@ std::vector<std::pair<std::string, Value>> Session::state_outputs() {
   return out;
 }
 
-PlanFile Session::plan_file(const Plan& plan) const {
+PlanFile Session::plan_file(Plan plan) const {
   PlanFile pf;
-  pf.plan = plan;
+  pf.plan = std::move(plan);
   pf.config_dir = fs::absolute(options_.dir).lexically_normal().string();
   pf.config_files = impl_->config_files;
   if (options_.parallelism > 0) pf.options["parallelism"] = std::to_string(options_.parallelism);
@@ -191,34 +215,41 @@ PlanFile Session::plan_file(const Plan& plan) const {
 
 // Refresh: one read_many per (provider, type), run on the loop.
 void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
-  for (const auto& [addr, r] : loaded.state.resources) {
-    if (!r.has_object() || r.mode == ResourceMode::Data) continue;
-    current[addr.str()] = ObjectState{r.id, r.attributes};
-  }
-  if (!enabled) return;
-  std::map<std::pair<Provider*, std::string>, std::vector<ReadItem>> batches;
+  // Objects as the state has them; refreshed ones are replaced by what the providers read.
+  struct Batch {
+    std::vector<ReadItem> items;
+    std::vector<const ResourceState*> states;  // parallel to items
+  };
+  std::map<std::pair<Provider*, std::string>, Batch> batches;
   for (const auto& [addr, r] : loaded.state.resources) {
     if (r.mode == ResourceMode::Data) continue;
-    Provider* p = provider_for(r.provider, r.type);
-    if (!p) continue;
-    batches[{p, r.type}].push_back(ReadItem{addr.str(), r.id, r.attributes});
+    Provider* p = enabled ? provider_for(r.provider, r.type) : nullptr;
+    if (p) {
+      Batch& b = batches[{p, r.type}];
+      b.items.push_back(ReadItem{addr.str(), r.id, r.attributes});
+      b.states.push_back(&r);
+    } else if (r.has_object()) {
+      current.emplace_hint(current.end(), addr.str(), ObjectState{r.id, r.attributes});
+    }
   }
-  for (auto& [key, items] : batches) {
-    std::set<std::string> asked;
-    for (const auto& i : items) asked.insert(i.address);
-    key.first->read_many(key.second, std::move(items), [this, asked, &diags](ReadResult res) {
+  for (auto& [key, batch] : batches) {
+    auto asked = std::make_shared<std::vector<std::pair<std::string, const ResourceState*>>>();
+    asked->reserve(batch.items.size());
+    for (size_t i = 0; i < batch.items.size(); ++i)
+      asked->push_back({batch.items[i].address, batch.states[i]});
+    key.first->read_many(key.second, std::move(batch.items), [this, asked, &diags](ReadResult res) {
       if (res.error) {
         diags.error({}, "Refresh failed: " + res.error->summary, res.error->detail);
+        // Plan from the state as it is (the error stops the plan anyway).
+        for (const auto& [a, r] : *asked)
+          if (r->has_object()) current[a] = ObjectState{r->id, r->attributes};
         return;
       }
-      for (const auto& a : asked) {
+      for (auto& [a, r] : *asked) {
         auto it = res.objects.find(a);
-        if (it == res.objects.end())
-          current.erase(a);
-        else
-          current[a] = it->second;
+        if (it != res.objects.end()) current[a] = std::move(it->second);
+        refreshed.insert(a);
       }
-      refreshed.insert(asked.begin(), asked.end());
     });
   }
   clock->run();
@@ -280,7 +311,8 @@ std::optional<Plan> Session::plan() {
       ResourceAddress key = inst.addr;
       auto st = I.loaded.state.resources.find(key);
       in.prior = st == I.loaded.state.resources.end() ? nullptr : &st->second;
-      if (auto c = I.current.find(inst.address); c != I.current.end()) in.current = c->second;
+      if (auto c = I.current.find(inst.address); c != I.current.end())
+        in.current = std::move(c->second);  // each instance is diffed once
       in.refreshed = I.refreshed.count(inst.address) > 0;
       in.lifecycle.create_before_destroy = r.lifecycle.create_before_destroy;
       in.lifecycle.prevent_destroy = r.lifecycle.prevent_destroy;

@@ -60,6 +60,8 @@ struct ApplySummary {
   bool interrupted = false;
   bool simulated = false;
   TimePoint makespan{0};
+  // The longest dependency chain by the steps' own durations: what no scheduler can beat.
+  Duration lower_bound{0};
   std::vector<std::pair<std::string, Duration>> critical_path;  // address, its own duration
   std::vector<std::pair<std::string, Value>> outputs;           // name, value (marks kept)
   bool ok() const { return failed.empty() && skipped.empty() && !interrupted; }
@@ -88,7 +90,7 @@ class Session {
   static volatile int* interrupt_flag();
 
   // The saved-plan payload for `plan` (configuration snapshot and options).
-  PlanFile plan_file(const Plan& plan) const;
+  PlanFile plan_file(Plan plan) const;
   // Root outputs in state (for `orch output`), after load().
   std::vector<std::pair<std::string, Value>> state_outputs();
 
@@ -106,5 +108,11 @@ class Session {
   bool simulated_ = false;
   std::unique_ptr<Impl> impl_;
 };
+
+// The backend the configuration in `dir` names: its `backend` block, or the local state file
+// (.orch/state.json) when there is none or `dir` holds no configuration. For the commands that
+// only read or edit state (show, output, state, force-unlock): other errors in the
+// configuration do not stop them. nullptr and `error` (rendered diagnostics) for a bad backend.
+std::unique_ptr<Backend> open_configured_backend(const std::string& dir, std::string* error);
 
 }  // namespace orch

@@ -57,7 +57,7 @@ TEST(PlanFileValues, ExactEncodingKeepsMarksAndKinds) {
 
 TEST(PlanFileValues, MalformedValueReported) {
   std::string err;
-  value_from_json_exact(nlohmann::json::parse(R"({"bogus": 1})"), &err);
+  value_from_json_exact(nlohmann::json::parse(R"({"$bogus": 1})"), &err);
   EXPECT_NE(err.find("bogus"), std::string::npos);
 }
 
