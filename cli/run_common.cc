@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -98,9 +99,13 @@ void ApplyPrinter::operator()(const ApplyEvent& e) {
         j["waiting"] = e.waiting;
         j["failed"] = e.failed;
         break;
+      case ApplyEvent::Kind::Expanded:
+        j["type"] = "apply_expanded";
+        break;
     }
     if (!e.address.empty()) j["address"] = e.address;
     if (!e.op.empty()) j["action"] = e.op;
+    if (!e.id.empty()) j["id"] = e.id;
     if (!e.message.empty()) j["message"] = e.message;
     j["elapsed_ms"] = e.at.count();
     if (e.kind == ApplyEvent::Kind::Finished) j["took_ms"] = e.took.count();
@@ -109,19 +114,25 @@ void ApplyPrinter::operator()(const ApplyEvent& e) {
   }
   if (e.kind == ApplyEvent::Kind::Status) {
     if (!tty_) return;
-    std::cout << "\r\x1b[K[" << format_duration(e.at) << "] " << e.done << " done, " << e.running
-              << " in flight, " << e.waiting << " waiting, " << e.failed << " failed" << std::flush;
-    status_shown_ = true;
+    // At most ten redraws a second: a simulated apply finishes thousands of steps per second.
+    auto now = std::chrono::steady_clock::now();
+    if (status_shown_ && now - last_status_ < std::chrono::milliseconds(100)) {
+      pending_status_ = e;
+      return;
+    }
+    draw_status(e);
     return;
   }
   std::string line;
   if (e.kind == ApplyEvent::Kind::Started) {
     return;  // finished lines carry the information; starts would double the output
+  } else if (e.kind == ApplyEvent::Kind::Expanded) {
+    line = e.address + ": " + e.message;
   } else if (e.kind == ApplyEvent::Kind::Retrying) {
     line = e.address + ": retrying in " + format_duration(e.took) + " (" + e.message + ")";
   } else if (e.status == "done") {
     line = e.address + ": " + verb_done(e.op) + " after " + format_duration(e.took);
-    if (!e.message.empty()) line += " " + e.message;
+    if (!e.id.empty()) line += " [id=" + e.id + "]";
   } else if (e.status == "failed") {
     line = e.address + ": " + verb_failed(e.op) + " after " + format_duration(e.took) + ": " +
            e.message;
@@ -130,7 +141,23 @@ void ApplyPrinter::operator()(const ApplyEvent& e) {
     return;  // skipped/abandoned: listed in the summary
   }
   if (tty_ && status_shown_) std::cout << "\r\x1b[K";
-  std::cout << line << "\n" << std::flush;
+  std::cout << line << "\n";
+  if (tty_ && status_shown_) {
+    draw_status(pending_status_ ? *pending_status_ : last_drawn_);  // keep the line under the log
+  } else {
+    std::cout << std::flush;
+  }
+}
+
+void ApplyPrinter::draw_status(const ApplyEvent& e) {
+  std::cout << "\r\x1b[K" << (simulated_ ? "[simulated " : "[") << format_duration(e.at) << "] "
+            << e.done << " done, " << e.running << " in flight, " << e.waiting << " waiting";
+  if (e.failed > 0) std::cout << ", " << e.failed << " failed";
+  std::cout << std::flush;
+  status_shown_ = true;
+  last_drawn_ = e;
+  pending_status_.reset();
+  last_status_ = std::chrono::steady_clock::now();
 }
 
 void ApplyPrinter::finish() {

@@ -2,6 +2,8 @@
 // their common flags, building RunOptions, and printing apply progress and summaries.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,11 +37,16 @@ class ApplyPrinter {
   void finish();
 
  private:
+  void draw_status(const ApplyEvent& e);
+
   bool tty_ = false;
   bool json_ = false;
   bool color_ = false;
   bool simulated_ = false;
   bool status_shown_ = false;
+  ApplyEvent last_drawn_;
+  std::optional<ApplyEvent> pending_status_;  // a newer count not drawn yet (throttled)
+  std::chrono::steady_clock::time_point last_status_{};
 };
 
 // The end of an apply: counts, failures and skips, makespan and critical path, outputs.

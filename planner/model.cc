@@ -145,6 +145,13 @@ void Model::for_each_module(const std::function<void(Module&)>& fn) {
   walk(*root_);
 }
 
+void Model::set_expansion(Block& b, Expansion expansion) {
+  b.expansion = std::move(expansion);
+  b.visit = 2;
+  ++block_gen_[b.address];
+  ++generation_;
+}
+
 void Model::set_value(const std::string& instance, const std::string& block, Value v) {
   values_[instance] = std::move(v);
   ++block_gen_[block];
@@ -347,6 +354,25 @@ void Model::add_refs(Module& m, const std::vector<Reference>& refs, const EvalSc
         break;
     }
   }
+}
+
+InstanceNeeds Model::expansion_needs(Block& b) {
+  ExpandedInstance none;  // no count.index / each.key: indexed references need the whole block
+  none.addr = block_address(*b.resource, b.module->path);
+  none.address = b.address;
+  InstanceNeeds out = needs(b, none);
+  std::vector<Reference> refs;
+  if (b.resource->count) collect_references(*b.resource->count, refs);
+  if (b.resource->for_each) collect_references(*b.resource->for_each, refs);
+  InstanceNeeds meta;
+  add_refs(*b.module, refs, nullptr, meta, 0);
+  out.blocks.insert(meta.blocks.begin(), meta.blocks.end());
+  for (const auto& i : meta.instances) out.instances.insert(i);
+  out.blocks.erase(b.address);
+  // An any(x) dependency stays one: the expansion also needs x's values, but any(x) is the
+  // declared order, as for instances.
+  for (const auto& blk : out.any) out.blocks.erase(blk);
+  return out;
 }
 
 InstanceNeeds Model::needs(Block& b, const ExpandedInstance& inst) {

@@ -56,6 +56,9 @@ class Model {
   // Visits every module (root first, then children by name).
   void for_each_module(const std::function<void(Module&)>& fn);
 
+  // Replaces a block's expansion (a deferred block expanded during apply); its value is rebuilt.
+  void set_expansion(Block& b, Expansion expansion);
+
   // Instance values (planned or applied objects). Setting one invalidates cached block values.
   void set_value(const std::string& instance, const std::string& block, Value v);
   void erase_value(const std::string& instance, const std::string& block);
@@ -83,6 +86,9 @@ class Model {
 
   // Resolves what an instance needs (references and depends_on) to instances and blocks.
   InstanceNeeds needs(Block& b, const ExpandedInstance& inst);
+  // What a deferred block's expansion waits for: everything any of its instances could need
+  // (references by index count as the whole block) plus what count/for_each refers to.
+  InstanceNeeds expansion_needs(Block& b);
 
   Diagnostics& diags() { return diags_; }
 

@@ -41,12 +41,15 @@ struct RunOptions {
 
 // Something that happened during apply, for the progress display and the -json stream.
 struct ApplyEvent {
-  enum class Kind { Started, Retrying, Finished, Status };
+  // Expanded: a deferred block's count/for_each became known and its instances were added
+  // (`address` is the block, `message` says how many).
+  enum class Kind { Started, Retrying, Finished, Status, Expanded };
   Kind kind = Kind::Finished;
   std::string address;
   std::string op;       // "create", "update", "delete", "read"
   std::string status;   // Finished: "done", "failed", "skipped", "abandoned"
-  std::string message;  // error summary, skip reason, or "[id=…]"
+  std::string message;  // error summary, skip reason, or what an expansion found
+  std::string id;       // Finished "done" creates and updates: the object's provider id
   Duration took{0};
   TimePoint at{0};
   // Status: counts for a live line.
@@ -99,8 +102,9 @@ class Session {
   const Config* config() const { return config_.get(); }
   bool simulated() const { return simulated_; }
 
+  struct Impl;  // the run's internals (run_impl.h), shared by the planner's own files
+
  private:
-  struct Impl;
   RunOptions options_;
   SourceManager sources_;
   Diagnostics diags_;

@@ -1,0 +1,84 @@
+// One apply in progress (internal to Session::apply): the state being written, the model of the
+// values known so far, and the executor's steps — built from the plan's execution graph, and
+// for a deferred block from its instances once its count/for_each is known (the block's
+// expansion step adds them to the running graph).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/executor.h"
+#include "planner/model.h"
+#include "planner/plan.h"
+#include "planner/run_impl.h"
+
+namespace orch {
+
+// What events and the summary say about a step.
+struct StepInfo {
+  std::string id;       // the plan node id: "sim_machine.node[3]", "x (destroy)", "b (expand)"
+  std::string address;  // the instance (or the block, for other nodes)
+  NodeKind kind = NodeKind::Instance;
+  NodeOp op = NodeOp::None;
+  // An operation on an instance: reported in events and counted in the summary.
+  bool visible() const { return kind == NodeKind::Instance && op != NodeOp::NoOp; }
+};
+
+class ApplyRun {
+ public:
+  ApplyRun(Session::Impl& impl, Model& model, const Plan& plan, State& state, Diagnostics& diags,
+           ApplySummary& summary);
+
+  // The executor graph of the plan; false (with errors in diags) when it is not sound.
+  bool build(ExecGraph& graph);
+  void set_executor(Executor* e) { executor_ = e; }
+  // Called by the progress observer for every event it reports.
+  void set_events(std::function<void(const ApplyEvent&)> emit) { emit_ = std::move(emit); }
+
+  const StepInfo& info(StepId id) const { return infos_[id]; }
+  // The provider id of an instance in the state as written so far ("" when none).
+  std::string state_id(const std::string& address) const;
+  // Applied, but its readiness gate failed: the object exists; it is replaced next time.
+  void taint(StepId id);
+  // Journal records appended so far made durable now (the end of the run).
+  void flush_now();
+  // Appends a state change (durable at the end of the loop turn, see flush()).
+  void write(const StateChange& c);
+
+ private:
+  ExecStep instance_step(const ResourceChange* rc, NodeOp op, StepId self,
+                         std::vector<StepId> any_preds);
+  StepOperation expand_operation(const PlanDeferred* deferred, StepId self);
+  std::optional<ExecGate> gate_for(const std::string& address, const Value& self) const;
+  void flush();
+  void when_durable(std::function<void()> fn);
+  StepId add_info(StepInfo info);
+
+  Session::Impl& I;
+  Model& model_;
+  const Plan& plan_;
+  State& state_;
+  Diagnostics& diags_;
+  ApplySummary& summary_;
+  Executor* executor_ = nullptr;
+  std::function<void(const ApplyEvent&)> emit_;
+
+  std::map<std::string, const ResourceChange*> change_of_;
+  std::deque<ResourceChange> expanded_;  // changes of deferred blocks' instances (stable)
+  std::map<std::string, std::pair<Model::Block*, const ExpandedInstance*>> instance_of_;
+  std::map<std::string, ObjectState> prior_;  // objects before this apply, by address
+  std::vector<StepInfo> infos_;               // by StepId
+  std::map<std::string, StepId> step_of_;     // plan node id → step
+  std::set<std::string> replace_;
+
+  bool state_error_ = false;
+  std::vector<std::function<void()>> after_flush_;
+  bool flush_scheduled_ = false;
+};
+
+}  // namespace orch
