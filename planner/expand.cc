@@ -131,6 +131,8 @@ namespace {
 // may still be unknown).
 std::optional<int64_t> known_length(const Value& v) {
   if (v.is_unknown() || v.is_null()) return std::nullopt;
+  // Unknown elements of a set may turn out equal or not: its length is not a bound.
+  if (v.kind() == ValueKind::Set && !v.is_wholly_known()) return std::nullopt;
   if (v.is_sequence() || v.is_mapping()) return static_cast<int64_t>(v.length());
   return std::nullopt;
 }
