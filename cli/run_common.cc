@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/duration.h"
+#include "planner/address.h"
 #include "planner/plan_json.h"
 #include "planner/plan_render.h"
 #include "providers/registry.h"
@@ -31,8 +33,17 @@ void add_run_flags(CLI::App* app, RunFlags& f, bool with_dir) {
       ->option_text("BOOL");
   app->add_option("--parallelism", f.parallelism, "Operations in flight at once (0: no limit)")
       ->option_text("N");
-  app->add_flag("--simulate", f.simulate,
-                "Run on a virtual clock (implied when every provider is sim)");
+  // A flag that may take a value: -simulate, -simulate=true, -simulate=false.
+  app->add_option_function<std::string>(
+         "--simulate",
+         [&f](const std::string& v) {
+           f.simulate = !(v == "false" || v == "0" || v == "no" || v == "off");
+         },
+         "Run on a virtual clock (implied when every provider is sim); -simulate=false runs even "
+         "the sim provider on the real clock")
+      ->expected(0, 1)
+      ->default_str("true")
+      ->option_text("[=BOOL]");
   if (with_dir) app->add_option("dir", f.dir, "The configuration directory (default .)");
 }
 
@@ -102,6 +113,10 @@ void ApplyPrinter::operator()(const ApplyEvent& e) {
       case ApplyEvent::Kind::Expanded:
         j["type"] = "apply_expanded";
         break;
+      case ApplyEvent::Kind::Interrupted:
+        j["type"] = "interrupt";
+        j["in_flight"] = e.running;
+        break;
     }
     if (!e.address.empty()) j["address"] = e.address;
     if (!e.op.empty()) j["action"] = e.op;
@@ -128,6 +143,8 @@ void ApplyPrinter::operator()(const ApplyEvent& e) {
     return;  // finished lines carry the information; starts would double the output
   } else if (e.kind == ApplyEvent::Kind::Expanded) {
     line = e.address + ": " + e.message;
+  } else if (e.kind == ApplyEvent::Kind::Interrupted) {
+    line = color_ ? "\x1b[1;33m" + e.message + "\x1b[0m" : e.message;
   } else if (e.kind == ApplyEvent::Kind::Retrying) {
     line = e.address + ": retrying in " + format_duration(e.took) + " (" + e.message + ")";
   } else if (e.status == "done") {
@@ -181,6 +198,7 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     nlohmann::json failed = nlohmann::json::array(), skipped = nlohmann::json::array();
     for (const auto& [a, why] : s.failed) failed.push_back({{"address", a}, {"error", why}});
     for (const auto& [a, why] : s.skipped) skipped.push_back({{"address", a}, {"reason", why}});
+    j["done"] = s.done;
     j["failed"] = failed;
     j["skipped"] = skipped;
     j["makespan_ms"] = s.makespan.count();
@@ -215,6 +233,20 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
               << " skipped.\n";
     for (const auto& [a, why] : s.failed) std::cout << "  failed:  " << a << ": " << why << "\n";
     for (const auto& [a, why] : s.skipped) std::cout << "  skipped: " << a << " (" << why << ")\n";
+    if (!s.done.empty()) {
+      // Sorted by address; a long list is cut (every finished step had its line above).
+      std::vector<std::string> done = s.done;
+      std::sort(done.begin(), done.end(), [](const std::string& a, const std::string& b) {
+        auto pa = parse_address(a), pb = parse_address(b);
+        if (pa.ok() && pb.ok()) return *pa.address < *pb.address;
+        return a < b;
+      });
+      std::cout << "  done:    ";
+      const size_t shown = std::min<size_t>(done.size(), 20);
+      for (size_t i = 0; i < shown; ++i) std::cout << (i ? ", " : "") << done[i];
+      if (done.size() > shown) std::cout << " and " << done.size() - shown << " more";
+      std::cout << "\n";
+    }
   }
   if (s.simulated && (s.makespan.count() > 0 || !s.critical_path.empty())) {
     std::cout << "\nSimulated makespan: " << format_duration(s.makespan) << " (virtual clock)\n";

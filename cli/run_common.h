@@ -21,7 +21,7 @@ struct RunFlags {
   bool refresh = true;
   bool lock = true;
   int parallelism = 0;
-  bool simulate = false;
+  std::optional<bool> simulate;  // -simulate / -simulate=false; unset: when every provider is sim
 };
 
 // -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate and [DIR].

@@ -58,7 +58,7 @@ struct Observer : ExecObserver {
     send(e);
   }
   void on_step_finished(StepId id, const StepRecord& r) override {
-    if (r.status == StepStatus::Failed && r.applied) run->taint(id);
+    run->finished(id, r);
     check_interrupt();
     const StepInfo& info = run->info(id);
     if (!info.visible() && r.status != StepStatus::Failed) return;
@@ -90,6 +90,20 @@ struct Observer : ExecObserver {
     int now = *Session::interrupt_flag();
     while (seen < now && *exec) {
       ++seen;
+      size_t in_flight = (*exec)->progress().running;
+      ApplyEvent e;
+      e.kind = ApplyEvent::Kind::Interrupted;
+      e.running = in_flight;
+      std::string steps = std::to_string(in_flight) + " step" + (in_flight == 1 ? "" : "s");
+      if (seen == 1)
+        e.message = in_flight == 0
+                        ? "Interrupt received: starting nothing new."
+                        : "Interrupt received: starting nothing new, waiting for " + steps +
+                              " in flight to finish (interrupt again to abandon them).";
+      else if (seen == 2)
+        e.message = "Second interrupt: abandoning " + steps + " in flight; their outcome is "
+                    "unknown (the next plan reads what exists).";
+      if (!e.message.empty()) send(e);
       (*exec)->interrupt();
     }
   }
@@ -180,11 +194,13 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   summary.lower_bound = result.lower_bound;
   for (StepId id : result.critical_path) {
     const StepInfo& info = run.info(id);
-    if (info.kind != NodeKind::Instance) continue;
+    if (!info.visible()) continue;
     const StepRecord& r = result.records[id];
     Duration d = r.started_at.count() >= 0 ? r.finished_at - r.started_at : Duration(0);
     summary.critical_path.push_back({info.id, d});
   }
+  for (StepId id : result.done)
+    if (run.info(id).visible()) summary.done.push_back(run.info(id).id);
   for (StepId id : result.failed) {
     const StepRecord& r = result.records[id];
     summary.failed.push_back({run.info(id).id, r.error ? r.error->summary : "failed"});

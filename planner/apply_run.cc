@@ -114,12 +114,18 @@ void ApplyRun::when_durable(std::function<void()> fn) {
   flush();
 }
 
-void ApplyRun::taint(StepId id) {
-  auto pa = parse_address(infos_[id].address);
+void ApplyRun::finished(StepId id, const StepRecord& record) {
+  const std::string& address = infos_[id].address;
+  const bool failed_gate = record.status == StepStatus::Failed && record.applied;
+  const bool held = record.status == StepStatus::Done && gate_pending_.count(address);
+  if (!failed_gate && !held) return;
+  gate_pending_.erase(address);
+  auto pa = parse_address(address);
   if (!pa.ok()) return;
   if (const ResourceState* rs = state_.find(*pa.address)) {
     ResourceState t = *rs;
-    t.status = ResourceStatus::Tainted;
+    t.gate_pending = false;
+    if (failed_gate) t.status = ResourceStatus::Tainted;
     write(StateChange::put(*pa.address, t));
     flush();
   }
@@ -278,17 +284,21 @@ ExecStep ApplyRun::instance_step(const ResourceChange* rc, NodeOp op, StepId sel
         std::sort(rs.dependencies.begin(), rs.dependencies.end());
         rs.dependencies.erase(std::unique(rs.dependencies.begin(), rs.dependencies.end()),
                               rs.dependencies.end());
-        write(StateChange::put(rc->addr, rs));
-        flush();
         Value self_value = Value::object(res.object->attributes);
+        StepOutcome out;
+        out.gate = gate_for(address, self_value);
+        // Until the gate holds, a crash leaves the object marked: the next apply checks again.
+        rs.gate_pending = out.gate.has_value();
+        if (rs.gate_pending) gate_pending_.insert(address);
+        write(StateChange::put(rc->addr, rs));
         model_.set_value(address, block, self_value);
         if (create)
           ++summary_.added;
         else
           ++summary_.changed;
-        StepOutcome out;
-        out.gate = gate_for(address, self_value);
-        done(out);
+        // The step is done (its gate starts, its dependents may start) once its record is on
+        // disk: a crash never leaves a dependent's work built on an object the state lacks.
+        when_durable([done, out = std::move(out)]() { done(out); });
       });
     };
     if (!create) return send();
@@ -447,6 +457,14 @@ bool ApplyRun::build(ExecGraph& eg) {
     if (n.kind == NodeKind::Expand) {
       if (const PlanDeferred* d = plan_.deferred_block(n.address))
         step.operation = expand_operation(d, id);
+    } else if (n.kind == NodeKind::Instance && n.op == NodeOp::NoOp) {
+      // An object whose gate an earlier apply never saw hold: check it again, nothing else.
+      auto cit = change_of_.find(n.address);
+      if (cit != change_of_.end() && cit->second->gate_pending) {
+        Value self_value = cit->second->before;
+        step.gate = gate_for(n.address, self_value.is_mapping() ? self_value : Value::unknown());
+        if (step.gate) gate_pending_.insert(n.address);
+      }
     } else if (n.kind == NodeKind::Instance && n.op != NodeOp::NoOp) {
       auto cit = change_of_.find(n.address);
       if (cit != change_of_.end()) {

@@ -43,8 +43,9 @@ class ApplyRun {
   const StepInfo& info(StepId id) const { return infos_[id]; }
   // The provider id of an instance in the state as written so far ("" when none).
   std::string state_id(const std::string& address) const;
-  // Applied, but its readiness gate failed: the object exists; it is replaced next time.
-  void taint(StepId id);
+  // A step became terminal: a failed gate taints the applied object (replaced next time); a
+  // gate that held clears the object's gate_pending mark.
+  void finished(StepId id, const StepRecord& record);
   // Journal records appended so far made durable now (the end of the run).
   void flush_now();
   // Appends a state change (durable at the end of the loop turn, see flush()).
@@ -75,6 +76,7 @@ class ApplyRun {
   std::vector<StepInfo> infos_;               // by StepId
   std::map<std::string, StepId> step_of_;     // plan node id → step
   std::set<std::string> replace_;
+  std::set<std::string> gate_pending_;  // written with gate_pending set, gate not held yet
 
   bool state_error_ = false;
   std::vector<std::function<void()>> after_flush_;

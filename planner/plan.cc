@@ -145,8 +145,14 @@ PlanCounts Plan::counts() const {
   return c;
 }
 
+int Plan::gates_to_check() const {
+  int n = 0;
+  for (const auto& rc : changes) n += rc.gate_pending ? 1 : 0;
+  return n;
+}
+
 bool Plan::has_changes() const {
-  if (!deferred.empty()) return true;
+  if (!deferred.empty() || gates_to_check() > 0) return true;
   for (const auto& rc : changes)
     if (rc.action != PlanAction::NoOp && rc.action != PlanAction::Read) return true;
   for (const auto& oc : outputs)

@@ -56,6 +56,9 @@ struct ResourceChange {
   bool create_before_destroy = false;
   // A drift note: what refresh found that differs from the state ("deleted outside orch").
   std::string drift;
+  // The object's readiness gate was never confirmed (an apply stopped while waiting for it):
+  // apply checks it again, even when nothing else changes.
+  bool gate_pending = false;
 };
 
 // A rollout of one counted block: canaries first, then batches. Steps list the instances (their
@@ -174,6 +177,8 @@ struct Plan {
   bool errored = false;
 
   PlanCounts counts() const;
+  // Instances whose readiness gate apply checks again (ResourceChange::gate_pending).
+  int gates_to_check() const;
   // True when some resource or output changes (reads alone are not changes); a deferred block
   // counts as a change.
   bool has_changes() const;

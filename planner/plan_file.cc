@@ -217,6 +217,7 @@ bool plan_file_to_text(const PlanFile& pf, std::string& text, std::string* error
     o.key("depends_on"), o.strings(rc.depends_on);
     o.key("create_before_destroy"), o.boolean(rc.create_before_destroy);
     o.key("drift"), o.str(rc.drift);
+    if (rc.gate_pending) o.key("gate_pending"), o.boolean(true);
     o.close('}');
   }
   o.close(']');
@@ -379,6 +380,7 @@ std::optional<PlanFile> plan_file_from_text(std::string_view text, std::string* 
     rc.depends_on = in.strings(e, "depends_on");
     rc.create_before_destroy = in.boolean(e, "create_before_destroy");
     rc.drift = in.str(e, "drift");
+    rc.gate_pending = in.boolean(e, "gate_pending", false);
     p.changes.push_back(std::move(rc));
   }
   for (const auto& e : in.list(j, "deferred", false)) {

@@ -84,6 +84,8 @@ InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const Expand
   Planned out;
   ResourceChange& rc = out.change;
   rc = diff_instance(in, diags);
+  rc.gate_pending = in.prior && in.prior->gate_pending && rc.action == PlanAction::NoOp &&
+                    r.ready_when && !destroy;
   if (r.is_data() && rc.action == PlanAction::NoOp && in.current && clock)
     rc.after = Value::object(in.current->attributes);
   if (r.is_data() && !clock && !destroy) {  // during apply: read by the step

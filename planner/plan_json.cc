@@ -139,6 +139,7 @@ json plan_to_json(const Plan& plan) {
     if (!rc.depends_on.empty()) e["depends_on"] = rc.depends_on;
     if (rc.create_before_destroy) e["create_before_destroy"] = true;
     if (!rc.drift.empty()) e["drift"] = rc.drift;
+    if (rc.gate_pending) e["gate_pending"] = true;
     changes.push_back(e);
   }
   j["resource_changes"] = changes;

@@ -267,6 +267,7 @@ std::string header_text(const ResourceChange& rc) {
     case PlanAction::Delete:
       return a + " will be destroyed";
     case PlanAction::NoOp:
+      if (rc.gate_pending) return a + " is unchanged, but its readiness gate is checked again";
       return a + " is unchanged";
   }
   return a;
@@ -434,7 +435,7 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
 
   std::vector<const ResourceChange*> shown;
   for (const auto& rc : plan.changes)
-    if (rc.action != PlanAction::NoOp) shown.push_back(&rc);
+    if (rc.action != PlanAction::NoOp || rc.gate_pending) shown.push_back(&rc);
   const bool any_deferred = !plan.deferred.empty();
   bool outputs_change = false;
   for (const auto& oc : plan.outputs)
@@ -562,7 +563,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
           break;
       }
       out += gutter + " " + kw + " " + quote(rc->addr.type) + " " + quote(rc->addr.name) + " {\n";
-      bool hide = rc->action == PlanAction::Update || is_replace(rc->action);
+      bool hide = rc->action == PlanAction::Update || is_replace(rc->action) ||
+                  rc->action == PlanAction::NoOp;
       Value before =
           rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value() : rc->before;
       Value after = rc->action == PlanAction::Delete ? Value() : rc->after;
@@ -609,6 +611,9 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
 
   if (!shown.empty() || !plan.deferred.empty()) {
     out += "\n" + r.bold(render_plan_summary(plan)) + "\n";
+    if (int gates = plan.gates_to_check(); gates > 0)
+      out += "Readiness gates to check again: " + std::to_string(gates) +
+             " (an earlier apply stopped before they held).\n";
     if (!plan.deferred.empty()) {
       int64_t bound = 0;
       bool bounded = true;

@@ -161,8 +161,8 @@ bool Session::load(const PlanFile* snapshot) {
     std::string p = r.provider.substr(0, r.provider.find('.'));
     names.insert(p.empty() ? SchemaRegistry::provider_of(r.type) : p);
   }
-  simulated_ = options_.simulate ||
-               std::all_of(names.begin(), names.end(), [](const auto& n) { return n == "sim"; });
+  simulated_ = options_.simulate.value_or(
+      std::all_of(names.begin(), names.end(), [](const auto& n) { return n == "sim"; }));
   if (simulated_)
     I.clock = std::make_unique<VirtualClock>();
   else

@@ -33,7 +33,9 @@ struct RunOptions {
   bool destroy = false;
   bool lock = true;
   int parallelism = 0;    // 0: no global limit
-  bool simulate = false;  // virtual clock (implied when every provider is `sim`)
+  // Virtual clock: true forces it, false forces the real clock (the sim provider's durations
+  // then take real time), unset: virtual when every provider is `sim`.
+  std::optional<bool> simulate;
   // Compiled-in providers and their schemas (providers/registry.h); tests may inject others.
   std::function<std::unique_ptr<Provider>(const std::string& name)> make_provider;
   const SchemaRegistry* schemas = nullptr;
@@ -42,8 +44,9 @@ struct RunOptions {
 // Something that happened during apply, for the progress display and the -json stream.
 struct ApplyEvent {
   // Expanded: a deferred block's count/for_each became known and its instances were added
-  // (`address` is the block, `message` says how many).
-  enum class Kind { Started, Retrying, Finished, Status, Expanded };
+  // (`address` is the block, `message` says how many). Interrupted: an interrupt was taken
+  // (`message` says what happens now; `running` is the number of steps in flight).
+  enum class Kind { Started, Retrying, Finished, Status, Expanded, Interrupted };
   Kind kind = Kind::Finished;
   std::string address;
   std::string op;       // "create", "update", "delete", "read"
@@ -60,6 +63,7 @@ struct ApplySummary {
   int added = 0, changed = 0, destroyed = 0;
   std::vector<std::pair<std::string, std::string>> failed;   // address, why
   std::vector<std::pair<std::string, std::string>> skipped;  // address, why
+  std::vector<std::string> done;                              // operations that succeeded
   bool interrupted = false;
   bool simulated = false;
   TimePoint makespan{0};

@@ -174,6 +174,7 @@ bool resource_to_text(const ResourceAddress& address, const ResourceState& r, st
     }
     out += ']';
   }
+  if (r.gate_pending) out += ",\"gate_pending\":true";
   out += ",\"id\":";
   bool ok = append_json_string(out, r.id);
   out += ",\"provider\":";
@@ -239,6 +240,10 @@ bool resource_from_value(const Value& j, ResourceAddress& address, ResourceState
       if (!parse_addr(d.as_string(), dep, error)) return false;
       out.dependencies.push_back(std::move(dep));
     }
+  }
+  if (const Value* gp = json_member(j, "gate_pending")) {
+    if (gp->kind() != ValueKind::Bool) return fail(error, "\"gate_pending\" must be true or false");
+    out.gate_pending = gp->as_bool();
   }
   if (const Value* intents = json_member(j, "create_intents")) {
     if (!intents->is_sequence()) return fail(error, "\"create_intents\" must be a list");
