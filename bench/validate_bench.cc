@@ -3,8 +3,10 @@
 //
 //   bench/gen_config.py bench/out/validate && build/validate_bench bench/out/validate [RUNS]
 //
-// Prints a table: bytes, lexing and parsing throughput (MB/s), load (parse + build config),
-// check, and the whole validate; each the best of RUNS runs (default 5).
+// Prints a table: bytes, lexing and parsing throughput (MB/s), the parser's stages (tokens:
+// lexing and preparing the parser's token stream; ANTLR: the parse tree; AST: the tree built
+// from it), load (parse + build config), check, and the whole validate; each the best of RUNS
+// runs (default 5).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +22,8 @@
 #include "compiler/lex.h"
 #include "compiler/load.h"
 #include "compiler/parse.h"
+#include "compiler/parse_build.h"
+#include "compiler/parse_support.h"
 #include "providers/registry.h"
 
 namespace fs = std::filesystem;
@@ -94,6 +98,40 @@ int main(int argc, char** argv) {
       blocks += file.body.blocks.size();
     }
   });
+  // The parser's stages separately (what parse_file does, for the whole file in one chunk).
+  double tokens_ms = best_ms(runs, [&] {
+    for (const SourceFile* f : sources) {
+      Diagnostics d;
+      parse_detail::ErrorSink sink(*f, d);
+      (void)parse_detail::prepare_tokens(*f, parse_detail::Entry::File, sink, d);
+    }
+  });
+  double antlr_ms = 0, ast_ms = 0;
+  for (int r = 0; r < runs; ++r) {
+    double a = 0, b = 0;
+    for (const SourceFile* f : sources) {
+      Diagnostics d;
+      parse_detail::ErrorSink sink(*f, d);
+      auto toks = parse_detail::prepare_tokens(*f, parse_detail::Entry::File, sink, d);
+      auto t0 = std::chrono::steady_clock::now();
+      parse_detail::ChunkStream stream(toks, 0, toks.types.size());
+      grammar::OrchParser parser(&stream);
+      parser.removeErrorListeners();
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+          antlr4::atn::PredictionMode::SLL);
+      parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+      auto* tree = parser.configFile();
+      auto t1 = std::chrono::steady_clock::now();
+      parse_detail::AstBuilder builder(toks, sink);
+      Body body;
+      builder.file(tree, body, 0);
+      auto t2 = std::chrono::steady_clock::now();
+      a += std::chrono::duration<double, std::milli>(t1 - t0).count();
+      b += std::chrono::duration<double, std::milli>(t2 - t1).count();
+    }
+    antlr_ms = r == 0 ? a : std::min(antlr_ms, a);
+    ast_ms = r == 0 ? b : std::min(ast_ms, b);
+  }
   SchemaRegistry schemas = builtin_schemas();
   int errors = 0;
   double load_ms = 0, check_ms = 0;
@@ -116,6 +154,9 @@ int main(int argc, char** argv) {
   fmt::print("|{:-<30}|{:->12}|{:->12}|\n", "", "", "");
   row("lex", lex_ms, bytes);
   row("parse (lex + ANTLR + AST)", parse_ms, bytes);
+  row("  tokens (lex + prepare)", tokens_ms, bytes);
+  row("  ANTLR parse tree", antlr_ms, bytes);
+  row("  AST from the tree", ast_ms, bytes);
   row("fmt (format_tokens)", fmt_ms, bytes);
   row("load_config (last run)", load_ms, bytes);
   row("check_config (last run)", check_ms, 0);

@@ -36,6 +36,14 @@ int run_apply(ApplyArgs& args, CliContext& ctx, bool destroy) {
     }
     if (saved->options.count("parallelism") && args.run.parallelism == 0)
       o.parallelism = std::stoi(saved->options["parallelism"]);
+    if (saved->options.count("simulate")) {
+      // A plan made by a rehearsal is applied as one, to the simulated state.
+      o.simulate = true;
+      if (saved->options.count("simulate_profile"))
+        o.simulate_profile = saved->options["simulate_profile"];
+      if (saved->options.count("simulate_seed"))
+        o.simulate_seed = std::stoull(saved->options["simulate_seed"]);
+    }
   }
   Session s(std::move(o));
   if (!s.load(saved ? &*saved : nullptr)) {

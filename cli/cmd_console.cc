@@ -71,7 +71,7 @@ void report(const Diagnostics& diags, const SourceManager& line_source,
             const GlobalOptions& global) {
   if (diags.empty()) return;
   auto quoting = [&](const Diagnostic& d) -> const SourceManager& {
-    return line_source.find(d.range.file) ? line_source : config_sources;
+    return line_source.find(d.range.file.str()) ? line_source : config_sources;
   };
   if (global.json) {
     nlohmann::ordered_json j;

@@ -157,7 +157,7 @@ int run_fmt(FmtOptions& opts, const GlobalOptions& global) {
     }
   }
   print_diagnostics(run.diags, run.sources, global);
-  if (run.diags.has_errors()) return kExitUsage;
+  if (run.diags.has_errors()) return kExitFmtInvalid;
   if (opts.check && run.changed) return kExitFmtChanged;
   return kExitOk;
 }

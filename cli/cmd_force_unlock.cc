@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "cli/backend_flags.h"
 #include "cli/commands.h"
 #include "planner/backend.h"
 
@@ -12,6 +13,7 @@ namespace {
 struct ForceUnlockOptions {
   std::string id;
   std::string state_path;
+  std::vector<std::string> backend_config;
   bool force = false;
 };
 
@@ -24,9 +26,14 @@ int fail(const std::string& message, int code = kExitError) {
 int run_force_unlock(const ForceUnlockOptions& opts) {
   if (opts.id.empty()) return fail("force-unlock needs the lock ID", kExitUsage);
   BackendConfig config;
-  if (!opts.state_path.empty()) config.settings["path"] = Value::string(opts.state_path);
   std::string error;
-  auto backend = open_backend(config, &error);
+  std::unique_ptr<Backend> backend;
+  if (!opts.state_path.empty()) {
+    config.settings["path"] = Value::string(opts.state_path);
+    backend = open_backend(config, &error);
+  } else {
+    backend = configured_backend(".", opts.backend_config, &error);  // the configuration's
+  }
   if (!backend) return fail(error);
 
   std::optional<LockInfo> holder;
@@ -50,7 +57,7 @@ int run_force_unlock(const ForceUnlockOptions& opts) {
     if (answer != "yes") return fail("force-unlock cancelled");
   }
   if (auto e = backend->force_unlock(opts.id)) return fail(e->message);
-  std::cout << "The state lock " << opts.id << " has been removed";
+  std::cout << "The state lock " << opts.id << " in " << backend->describe() << " has been removed";
   if (holder) std::cout << " (it was held by " << holder->who << ", pid " << holder->pid << ")";
   std::cout << ".\n";
   return kExitOk;
@@ -64,8 +71,9 @@ void register_force_unlock(CLI::App& root, CliContext& ctx) {
   auto opts = std::make_shared<ForceUnlockOptions>();
   app->add_flag("--force", opts->force, "Do not ask for confirmation");
   app->add_option("--state", opts->state_path,
-                  "Path of the local state file (default .orch/state.json)")
+                  "Path of a local state file (default: the configuration's backend)")
       ->option_text("PATH");
+  add_backend_config_flag(app, opts->backend_config);
   app->add_option("id", opts->id, "The lock ID (shown by the command that was refused)")
       ->option_text("ID");
   ctx.add(app, [opts] { return run_force_unlock(*opts); });

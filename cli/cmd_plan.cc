@@ -5,6 +5,10 @@
 #include "planner/plan_file.h"
 #include "planner/plan_json.h"
 #include "planner/plan_render.h"
+#include "planner/plan_simulation.h"
+#include "planner/simulation.h"
+#include "planner/timeline_report.h"
+#include "providers/registry.h"
 
 namespace orch::cli {
 
@@ -15,6 +19,22 @@ struct PlanArgs {
   bool destroy = false;
   bool detailed_exitcode = false;
 };
+// Under -simulate: how long applying the plan would take, and its critical path's length.
+void print_plan_estimate(const Plan& plan, const SchemaRegistry& schemas, const Session& s,
+                         const RunFlags& run) {
+  PlanSimulationOptions po;
+  po.parallelism = run.parallelism;
+  for (const auto& name : builtin_provider_names())
+    if (auto p = make_provider(name)) po.limits[name] = p->limits();
+  PlanSimulation ps = simulate_plan(plan, schemas, s.simulation()->model(), po);
+  std::cout << "\nSimulated (seed " << s.simulation()->model().seed()
+            << "): applying this plan takes about " << short_duration(ps.makespan.count())
+            << " when nothing fails";
+  if (!plan.deferred.empty()) std::cout << " (blocks known after apply at their largest)";
+  std::cout << "; its critical path has " << ps.timeline.critical_path.size()
+            << " steps (orch graph -critical-path draws it).\n";
+}
+
 }  // namespace
 
 void register_plan(CLI::App& root, CliContext& ctx) {
@@ -30,6 +50,7 @@ void register_plan(CLI::App& root, CliContext& ctx) {
   ctx.add(app, [args, &ctx]() {
     RunOptions o = run_options(args->run);
     o.destroy = args->destroy;
+    const SchemaRegistry* schemas = o.schemas;
     Session s(std::move(o));
     if (!s.load()) {
       print_session_diagnostics(s, ctx.global);
@@ -44,6 +65,7 @@ void register_plan(CLI::App& root, CliContext& ctx) {
       PlanRenderOptions ro;
       ro.color = use_color(ctx.global, stdout);
       std::cout << render_plan_text(*plan, ro);
+      if (s.simulation() && plan->has_changes()) print_plan_estimate(*plan, *schemas, s, args->run);
     }
     const bool changes = plan->has_changes();
     if (!args->out.empty()) {

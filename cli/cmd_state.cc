@@ -1,6 +1,7 @@
 // `orch state list|show|rm|mv`: inspect and edit state (the logic is in planner/state_ops.h).
 #include <iostream>
 
+#include "cli/backend_flags.h"
 #include "cli/commands.h"
 #include "planner/state_ops.h"
 
@@ -8,7 +9,8 @@ namespace orch::cli {
 namespace {
 
 struct StateOptions {
-  std::string state_path;  // -state=PATH; empty: the default local state file
+  std::string state_path;                   // -state=PATH; empty: the configuration's backend
+  std::vector<std::string> backend_config;  // -backend-config KEY=VALUE
   std::vector<std::string> addresses;
   bool dry_run = false;
 };
@@ -24,15 +26,17 @@ int fail(const std::string& message, int code = kExitError) {
 }
 
 std::unique_ptr<Backend> backend_for(const StateOptions& opts, std::string* error) {
+  if (opts.state_path.empty()) return configured_backend(".", opts.backend_config, error);
   BackendConfig config;
-  if (!opts.state_path.empty()) config.settings["path"] = Value::string(opts.state_path);
+  config.settings["path"] = Value::string(opts.state_path);
   return open_backend(config, error);
 }
 
 void add_state_flag(CLI::App* app, StateOptions& opts) {
   app->add_option("--state", opts.state_path,
-                  "Path of the local state file (default .orch/state.json)")
+                  "Path of a local state file (default: the configuration's backend)")
       ->option_text("PATH");
+  add_backend_config_flag(app, opts.backend_config);
 }
 
 int run_list(const StateOptions& opts, const GlobalOptions& global) {

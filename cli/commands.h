@@ -14,10 +14,13 @@
 namespace orch::cli {
 
 // Exit codes, documented in README.md and `orch -help`.
+// As Terraform's: a usage error is an error (1), so that 2 means only what a command gives it
+// (`plan -detailed-exitcode`: changes present; fmt: an input cannot be read or parsed).
 enum ExitCode : int {
   kExitOk = 0,          // success; validate: the configuration is valid
   kExitError = 1,       // the command ran and failed (invalid configuration, failed operation)
-  kExitUsage = 2,       // bad flags or arguments; fmt: input that does not parse
+  kExitUsage = 1,       // bad flags or arguments: unknown command or flag, missing argument
+  kExitFmtInvalid = 2,  // fmt: an input cannot be read or has syntax errors (as terraform fmt)
   kExitFmtChanged = 3,  // fmt -check: some input is not canonically formatted
 };
 
@@ -55,13 +58,13 @@ void register_console(CLI::App& root, CliContext& ctx);
 void register_version(CLI::App& root, CliContext& ctx);
 void register_state(CLI::App& root, CliContext& ctx);         // cmd_state.cc
 void register_force_unlock(CLI::App& root, CliContext& ctx);  // cmd_force_unlock.cc
-void register_init(CLI::App& root, CliContext& ctx);     // cmd_init.cc
-void register_plan(CLI::App& root, CliContext& ctx);     // cmd_plan.cc
-void register_apply(CLI::App& root, CliContext& ctx);    // cmd_apply.cc
-void register_destroy(CLI::App& root, CliContext& ctx);  // cmd_destroy.cc
-void register_show(CLI::App& root, CliContext& ctx);     // cmd_show.cc
-void register_graph(CLI::App& root, CliContext& ctx);    // cmd_graph.cc
-void register_output(CLI::App& root, CliContext& ctx);   // cmd_output.cc
+void register_init(CLI::App& root, CliContext& ctx);          // cmd_init.cc
+void register_plan(CLI::App& root, CliContext& ctx);          // cmd_plan.cc
+void register_apply(CLI::App& root, CliContext& ctx);         // cmd_apply.cc
+void register_destroy(CLI::App& root, CliContext& ctx);       // cmd_destroy.cc
+void register_show(CLI::App& root, CliContext& ctx);          // cmd_show.cc
+void register_graph(CLI::App& root, CliContext& ctx);         // cmd_graph.cc
+void register_output(CLI::App& root, CliContext& ctx);        // cmd_output.cc
 
 // --- helpers shared by the commands (framework.cc) ---
 

@@ -13,27 +13,18 @@ namespace {
 
 // Every command, in the order `orch -help` lists them.
 constexpr void (*kRegistrations[])(CLI::App&, CliContext&) = {
-    register_validate,
-    register_fmt,
-    register_console,
-    register_version,
-    register_init,
-    register_plan,
-    register_apply,
-    register_destroy,
-    register_show,
-    register_graph,
-    register_output,
-    register_state,
-    register_force_unlock,
+    register_validate, register_fmt,   register_console,      register_version, register_init,
+    register_plan,     register_apply, register_destroy,      register_show,    register_graph,
+    register_output,   register_state, register_force_unlock,
 };
 
 constexpr const char* kFooter = R"(Flags take one dash or two: -json and --json are the same.
 
 Exit codes:
   0  success (validate: the configuration is valid)
-  1  error: invalid configuration or a failed operation
-  2  usage error (unknown command or flag, bad arguments); fmt: input with syntax errors
+  1  error: invalid configuration, a failed operation, or a usage error (unknown command
+     or flag, bad arguments)
+  2  plan -detailed-exitcode: changes present; fmt: input unreadable or with syntax errors
   3  fmt -check: some files are not formatted canonically
 
 Run "orch COMMAND -help" for the flags of a command.)";

@@ -6,14 +6,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/backend_flags.h"
 #include "compiler/duration.h"
 #include "planner/address.h"
 #include "planner/plan_json.h"
 #include "planner/plan_render.h"
+#include "planner/timeline_report.h"
 #include "providers/registry.h"
 
 namespace orch::cli {
@@ -39,11 +42,20 @@ void add_run_flags(CLI::App* app, RunFlags& f, bool with_dir) {
          [&f](const std::string& v) {
            f.simulate = !(v == "false" || v == "0" || v == "no" || v == "off");
          },
-         "Run on a virtual clock (implied when every provider is sim); -simulate=false runs even "
-         "the sim provider on the real clock")
+         "Rehearse on a virtual clock with simulated twins of every provider and a state of its "
+         "own under .orch/simulate/ (see docs/simulation.md); -simulate=false runs even the sim "
+         "provider on the real clock")
       ->expected(0, 1)
       ->default_str("true")
       ->option_text("[=BOOL]");
+  app->add_option("--simulate-profile", f.simulate_profile,
+                  "YAML simulation profile: durations, failure rates, seed (implies -simulate)")
+      ->option_text("FILE");
+  app->add_option("--simulate-seed", f.simulate_seed,
+                  "Seed of the simulation's randomness (implies -simulate)")
+      ->option_text("N")
+      ->check(CLI::NonNegativeNumber);
+  add_backend_config_flag(app, f.backend_config);
   if (with_dir) app->add_option("dir", f.dir, "The configuration directory (default .)");
 }
 
@@ -59,7 +71,11 @@ RunOptions run_options(const RunFlags& f) {
   o.refresh = f.refresh;
   o.lock = f.lock;
   o.parallelism = f.parallelism;
-  o.simulate = f.simulate;
+  o.simulate = f.simulate.value_or(false) || !f.simulate_profile.empty() || f.simulate_seed >= 0;
+  o.real_clock = f.simulate == false && !o.simulate;
+  o.simulate_profile = f.simulate_profile;
+  if (f.simulate_seed >= 0) o.simulate_seed = static_cast<uint64_t>(f.simulate_seed);
+  o.backend_config = parse_backend_config(f.backend_config);
   o.make_provider = [](const std::string& name) { return make_provider(name); };
   o.schemas = &schemas;
   return o;
@@ -208,6 +224,7 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     for (const auto& [a, d] : s.critical_path)
       cp.push_back({{"address", a}, {"took_ms", d.count()}});
     j["critical_path"] = cp;
+    if (!s.timeline_file.empty()) j["timeline_file"] = s.timeline_file;
     nlohmann::json outs = nlohmann::json::object();
     for (const auto& [n, v] : s.outputs)
       outs[n] = v.contains_sensitive()
@@ -249,13 +266,21 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     }
   }
   if (s.simulated && (s.makespan.count() > 0 || !s.critical_path.empty())) {
-    std::cout << "\nSimulated makespan: " << format_duration(s.makespan) << " (virtual clock)\n";
-    if (!s.critical_path.empty()) {
-      std::cout << "Critical path:\n";
-      for (const auto& [a, d] : s.critical_path)
-        std::cout << "  " << a << " (" << format_duration(d) << ")\n";
-    }
+    std::cout << "\nSimulated makespan: " << short_duration(s.makespan.count()) << " (virtual clock";
+    if (s.timeline.seed) std::cout << ", seed " << s.timeline.seed;
+    std::cout << ")\n";
+    // The critical path with times, what held steps back, failures and what they blocked.
+    TimelineReportOptions ro;
+    ro.color = color;
+    std::cout << render_timeline_report(s.timeline, ro);
   }
+  if (!s.timeline_file.empty() && !s.timeline.steps.empty())
+    std::cout << "\nTimeline: "
+              << std::filesystem::path(s.timeline_file).lexically_normal().string()
+              << " (draw it with: orch show -timeline "
+              << "timeline.svg"
+              << (s.timeline_file.find("/simulate/") != std::string::npos ? " -simulate" : "")
+              << ")\n";
   if (!s.outputs.empty()) {
     std::cout << "\nOutputs:\n\n";
     for (const auto& [n, v] : s.outputs) std::cout << n << " = " << render_value_inline(v) << "\n";

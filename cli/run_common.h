@@ -21,10 +21,16 @@ struct RunFlags {
   bool refresh = true;
   bool lock = true;
   int parallelism = 0;
-  std::optional<bool> simulate;  // -simulate / -simulate=false; unset: when every provider is sim
+  // -simulate (a rehearsal on twins), -simulate=false (no simulation: even the sim provider runs
+  // on the real clock); unset: the virtual clock when every provider is sim.
+  std::optional<bool> simulate;
+  std::string simulate_profile;  // -simulate-profile FILE (implies -simulate)
+  int64_t simulate_seed = -1;    // -simulate-seed N (implies -simulate); -1: not given
+  std::vector<std::string> backend_config;  // -backend-config KEY=VALUE
 };
 
-// -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate and [DIR].
+// -var, -var-file, -target, -replace, -refresh, -lock, -parallelism, -simulate,
+// -backend-config and [DIR].
 void add_run_flags(CLI::App* app, RunFlags& flags, bool with_dir = true);
 RunOptions run_options(const RunFlags& flags);
 

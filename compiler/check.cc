@@ -6,6 +6,7 @@
 
 #include "compiler/check_internal.h"
 #include "compiler/convert.h"
+#include "compiler/simulate_profile.h"
 #include "compiler/suggest.h"
 #include "compiler/vars.h"
 
@@ -245,6 +246,7 @@ bool check_config(const Config& root, const SchemaRegistry& schemas, Diagnostics
                   const CheckOptions& options) {
   const int before = diags.error_count();
   check_module(root, schemas, options.root_variables, 0, diags);
+  if (root.simulate) simulate_profile_from_block(*root.simulate, &schemas, diags);
   diags.sort_and_dedupe();
   return diags.error_count() == before;
 }

@@ -48,11 +48,18 @@ const Schema* schema_for(const Resource& r, const SchemaRegistry& schemas, Diagn
                     "{}.",
                     provider, kind, r.type, hint.empty() ? "." : hint, kind, list_or_none(known)));
   } else {
+    // The provider exists: what it offers is the useful list (not every compiled-in type).
+    std::vector<std::string> own;
+    const ProviderSchema* ps = schemas.provider(provider);
+    if (r.is_data())
+      for (const auto& [name, body] : ps->data_sources) own.push_back(name);
+    else
+      for (const auto& [name, body] : ps->resources) own.push_back(name);
     diags.error(
         r.type_range, r.is_data() ? "Invalid data source" : "Invalid resource type",
         fmt::format("The provider \"{}\" does not support the {} \"{}\"{} The known {}s "
                     "are: {}.",
-                    provider, kind, r.type, hint.empty() ? "." : hint, kind, list_or_none(known)));
+                    provider, kind, r.type, hint.empty() ? "." : hint, kind, list_or_none(own)));
   }
   return nullptr;
 }
@@ -253,6 +260,30 @@ void check_triggers(const Expr& e, const EvalScope& scope, Diagnostics& diags) {
   }
 }
 
+// `lock = etcd_lock.NAME` (one lock resource instance) or `lock = "name"` (a name).
+void check_lock(const Expr& e, const EvalScope& scope, Diagnostics& diags) {
+  const int before = diags.error_count();
+  Value v = evaluate(e, scope, diags);
+  if (diags.error_count() > before) return;
+  const TypeKind kind = v.type().kind;
+  if (kind == TypeKind::String || (v.is_unknown() && kind == TypeKind::Any)) return;
+  std::vector<Reference> refs;
+  for (const Reference& r : references(e))  // count.index / each.key in an index are fine
+    if (r.kind != RefKind::Count && r.kind != RefKind::Each) refs.push_back(r);
+  const bool one_resource = refs.size() == 1 && refs[0].kind == RefKind::Resource &&
+                            refs[0].attribute.empty() && !refs[0].splat;
+  if (one_resource && kind == TypeKind::Object) return;
+  std::string what = kind == TypeKind::List || kind == TypeKind::Tuple || kind == TypeKind::Map
+                         ? " a collection of instances: name one, e.g. " +
+                               (refs.empty() ? std::string("etcd_lock.x") : refs[0].address()) +
+                               "[0]"
+                         : " of type " + v.type().str();
+  diags.error(e.range, "Invalid lock",
+              "`lock` takes one lock resource (lock = etcd_lock.maintenance) or a lock name "
+              "string; this is" +
+                  what + ".");
+}
+
 }  // namespace
 
 void check_body(const std::vector<const Attribute*>& attributes,
@@ -410,7 +441,7 @@ void check_resources(const Config& config, const SchemaRegistry& schemas, const 
     if (r.rollout) check_rollout(r, outer, diags);
     if (r.ready_when) check_ready_when(r, schema, schemas, flags, module, diags);
     if (r.triggers) check_triggers(*r.triggers, inner, diags);
-    if (r.lock) evaluate(*r.lock, inner, diags);
+    if (r.lock) check_lock(*r.lock, inner, diags);
     check_body(r.attributes, r.blocks, schema, r.type_range,
                fmt::format("{} \"{}\"", r.is_data() ? "data source" : "resource type", r.type),
                inner, diags);

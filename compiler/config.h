@@ -238,6 +238,13 @@ struct BackendBlock {
   Range range;
 };
 
+// `simulate { }` in the root module: what `-simulate` assumes about the world (durations,
+// failure rates, seed); read by compiler/simulate_profile.h.
+struct SimulateBlock {
+  const Body* body = nullptr;
+  Range range;
+};
+
 struct Config {
   // "" for the root module, "module.db", "module.db.module.x" for children.
   std::string module_path;
@@ -252,6 +259,7 @@ struct Config {
   std::map<std::string, Output> outputs;            // by name
   std::map<std::string, ModuleCall> modules;        // by name
   std::optional<BackendBlock> backend;              // root module only
+  std::optional<SimulateBlock> simulate;            // root module only
 
   Config() = default;
   Config(Config&&) = default;

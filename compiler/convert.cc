@@ -152,7 +152,16 @@ std::optional<Value> conv_object(const Value& v, const Type& t, std::string& why
   ValueMap out;
   for (const auto& [name, at] : t.attributes()) {
     auto it = v.attributes().find(name);
-    if (it == v.attributes().end()) {
+    bool absent = it == v.attributes().end();
+    if (absent || (it->second.is_null() && !it->second.is_unknown())) {
+      if (const Value* d = t.optional_default(name)) {
+        out.emplace(name, it != v.attributes().end() && it->second.is_sensitive()
+                              ? d->mark_sensitive()
+                              : *d);
+        continue;
+      }
+    }
+    if (absent) {
       if (t.is_optional(name)) {
         out.emplace(name, Value::null(at));
         continue;

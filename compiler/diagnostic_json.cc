@@ -173,7 +173,7 @@ nlohmann::ordered_json pos_json(const Pos& p) {
 
 nlohmann::ordered_json range_json(const Range& r) {
   nlohmann::ordered_json j;
-  j["filename"] = r.file;
+  j["filename"] = r.file.str();
   j["start"] = pos_json(r.start);
   j["end"] = pos_json(r.end);
   return j;
@@ -218,7 +218,7 @@ nlohmann::ordered_json diagnostic_json(const Diagnostic& d, const SourceManager&
   j["detail"] = d.detail;
   if (d.range.valid()) {
     j["range"] = range_json(d.range);
-    if (const SourceFile* file = sources.find(d.range.file)) {
+    if (const SourceFile* file = sources.find(d.range.file.str())) {
       j["snippet"] = snippet_json(*file, d.range);
     }
   }

@@ -235,7 +235,7 @@ std::string render_snippet(const SourceFile& file, const Range& r, const RenderO
 }
 
 std::string location(const Range& r) {
-  return fmt::format("{}:{}:{}", r.file, r.start.line, r.start.column);
+  return fmt::format("{}:{}:{}", r.file.str(), r.start.line, r.start.column);
 }
 
 // `first_line_only`: notes point at where something is, so their snippet is one line.
@@ -247,7 +247,7 @@ std::string render_located(const char* colour, std::string_view label, std::stri
   if (range.valid()) out += paint(kBold, location(range) + ":") + " ";
   out += paint(colour, std::string(label) + ":") + " " + paint(kBold, message) + "\n";
   if (range.valid()) {
-    if (const SourceFile* file = sources.find(range.file)) {
+    if (const SourceFile* file = sources.find(range.file.str())) {
       out += render_snippet(*file, range, opts, paint, first_line_only);
     }
   }

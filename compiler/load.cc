@@ -29,6 +29,7 @@ constexpr BlockKind kBlockKinds[] = {
     {"output", 1, "a name"},
     {"provider", 1, "a provider name"},
     {"resource", 2, "a type and a name"},
+    {"simulate", 0, ""},
     {"variable", 1, "a name"},
 };
 
@@ -109,6 +110,7 @@ Config build_config(std::vector<std::unique_ptr<File>> files, const std::string&
     return an < bn;
   });
   const Range* backend_first = nullptr;
+  const Range* simulate_first = nullptr;
   std::map<std::string, const Body*> local_owner;  // which locals block defined each local
   for (const auto& file : c.files) {
     if (!file) continue;
@@ -127,8 +129,8 @@ Config build_config(std::vector<std::unique_ptr<File>> files, const std::string&
         diags.error(type_range_of(b), "Unsupported block type",
                     fmt::format("Blocks of type \"{}\" are not expected here{}", b.type,
                                 hint.empty() ? "; the block types are variable, locals, "
-                                               "provider, resource, data, output, module and "
-                                               "backend."
+                                               "provider, resource, data, output, module, "
+                                               "backend and simulate."
                                              : hint));
         continue;
       }
@@ -198,6 +200,21 @@ Config build_config(std::vector<std::unique_ptr<File>> files, const std::string&
         }
         c.backend = BackendBlock{b.labels[0], &b.body, b.range};
         backend_first = &b.range;
+      } else if (t == "simulate") {
+        if (!module_path.empty()) {
+          diags.warning(type_range_of(b), "Simulation settings ignored",
+                        "Only the root module's simulate block is used; this one, in a child "
+                        "module, has no effect.");
+          continue;
+        }
+        if (simulate_first) {
+          auto& d = diags.error(type_range_of(b), "Duplicate simulate block",
+                                "A configuration may have only one simulate block.");
+          d.notes.push_back({"first given here", *simulate_first});
+          continue;
+        }
+        c.simulate = SimulateBlock{&b.body, b.range};
+        simulate_first = &b.range;
       }
     }
   }

@@ -27,8 +27,7 @@ constexpr size_t kChunkTokens = 50000;
 template <class Rule, class Use>
 void parse_chunk(ParserTokens& toks, ErrorSink& sink, size_t begin, size_t end, Rule rule,
                  Use use) {
-  parse_detail::ChunkSource source(toks, begin, end);
-  antlr4::CommonTokenStream stream(&source);
+  parse_detail::ChunkStream stream(toks, begin, end);
   P parser(&stream);
   parser.removeErrorListeners();
   auto* sim = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();

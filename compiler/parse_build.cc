@@ -1,4 +1,9 @@
 // Parse tree → AST: bodies, blocks, attributes and every expression form.
+//
+// The builder walks each context's children in order and tells tokens from rule contexts by
+// their dynamic type (one typeid comparison) and rules apart by their rule index: every rule of
+// grammar/Orch.g4 has exactly one context class (no labelled alternatives), so a static_cast
+// after the index check is exact. dynamic_cast chains cost more than the whole ANTLR parse.
 #include "compiler/parse_build.h"
 
 #include <fmt/format.h>
@@ -6,53 +11,112 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <typeinfo>
 
+#include "compiler/lex.h"
 #include "compiler/parse.h"
 
 namespace orch::parse_detail {
+namespace {
 
 using P = grammar::OrchParser;
+constexpr size_t npos = static_cast<size_t>(-1);
 
-// ---- Ranges
+// HCL's binary operator precedence: higher binds tighter; all are left-associative.
+int precedence(size_t type) {
+  switch (type) {
+    case P::STAR:
+    case P::SLASH:
+    case P::PERCENT:
+      return 6;
+    case P::PLUS:
+    case P::MINUS:
+      return 5;
+    case P::LT:
+    case P::LE:
+    case P::GT:
+    case P::GE:
+      return 4;
+    case P::EQ:
+    case P::NEQ:
+      return 3;
+    case P::AND:
+      return 2;
+    case P::OR:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+bool opens_template_part(size_t type) {
+  return type == P::TEMPLATE_INTERP || type == P::TEMPLATE_CONTROL ||
+         (type >= P::CTRL_IF && type <= P::CTRL_ENDFOR);
+}
+
+}  // namespace
+
+// ---- Children and ranges
+
+size_t AstBuilder::token_type(Tree* t) {
+  if (!t || typeid(*t) != typeid(antlr4::tree::TerminalNodeImpl)) return npos;
+  return static_cast<antlr4::tree::TerminalNode*>(t)->getSymbol()->getType();
+}
+
+size_t AstBuilder::rule_index(Tree* t) {
+  if (!t) return npos;
+  const std::type_info& ti = typeid(*t);
+  if (ti == typeid(antlr4::tree::TerminalNodeImpl) || ti == typeid(antlr4::tree::ErrorNodeImpl)) {
+    return npos;
+  }
+  return static_cast<antlr4::RuleContext*>(t)->getRuleIndex();
+}
+
+AstBuilder::Tree* AstBuilder::child(antlr4::ParserRuleContext* ctx, size_t i) {
+  return ctx && i < ctx->children.size() ? ctx->children[i] : nullptr;
+}
+
+size_t AstBuilder::kid_token(antlr4::ParserRuleContext* ctx, size_t i) const {
+  return token_type(child(ctx, i));
+}
 
 size_t AstBuilder::gi(antlr4::Token* t) const {
-  if (!t) return std::string::npos;
+  if (!t) return npos;
   size_t i = t->getTokenIndex();
-  if (i == INVALID_INDEX || base_ + i >= t_.types.size()) return std::string::npos;
+  if (i == INVALID_INDEX || base_ + i >= t_.types.size()) return npos;
   return base_ + i;
 }
 
-int64_t AstBuilder::tok_start(antlr4::Token* t) const {
-  if (!t) return 0;
-  size_t i = gi(t);
-  if (i != std::string::npos) return t_.start[i];
-  return static_cast<int64_t>(t->getStartIndex());
+size_t AstBuilder::gi(Tree* terminal) const {
+  if (token_type(terminal) == npos) return npos;
+  return gi(static_cast<antlr4::tree::TerminalNode*>(terminal)->getSymbol());
 }
 
-int64_t AstBuilder::tok_end(antlr4::Token* t) const {
-  if (!t) return 0;
-  size_t i = gi(t);
-  if (i != std::string::npos) return t_.end[i];
-  return static_cast<int64_t>(t->getStartIndex());
-}
-
-Range AstBuilder::range(antlr4::Token* a, antlr4::Token* b) const {
-  int64_t s = tok_start(a);
-  int64_t e = b ? tok_end(b) : tok_end(a);
-  if (e < s) e = tok_end(a);
-  return sink_.range(s, e);
+Range AstBuilder::range_of(size_t first, size_t last) const {
+  if (first == npos) return sink_.range(0, 0);
+  int64_t s = t_.start[first];
+  int64_t e = last == npos || last < first ? t_.end[first] : t_.end[last];
+  // Ranges are asked for roughly front to back: remember the line of the last one.
+  const SourceFile& src = sink_.source();
+  Range r;
+  r.file = file_;
+  r.start = src.pos_near(s, line_hint_);
+  r.end = src.pos_near(std::max(e, s), r.start.line);
+  line_hint_ = r.start.line;
+  return r;
 }
 
 Range AstBuilder::range(antlr4::ParserRuleContext* ctx) const {
   if (!ctx) return sink_.range(0, 0);
-  antlr4::Token* stop = ctx->getStop();
-  int64_t s = tok_start(ctx->getStart());
-  size_t si = gi(stop), bi = gi(ctx->getStart());
-  // A rule ending in NL (attribute, block): the range stops before the newline.
-  if (si != std::string::npos && bi != std::string::npos && si > bi && t_.types[si] == P::NL) {
-    return sink_.range(s, std::max(t_.end[si - 1], s));
-  }
-  return range(ctx->getStart(), stop);
+  size_t si = gi(ctx->getStart()), ei = gi(ctx->getStop());
+  // A rule ending in NL (a body item): the range stops before the newline.
+  if (si != npos && ei != npos && ei > si && t_.types[ei] == P::NL) --ei;
+  return range_of(si, ei);
+}
+
+Range AstBuilder::token_range(Tree* terminal) const {
+  size_t g = gi(terminal);
+  return range_of(g, g);
 }
 
 Range AstBuilder::span(const Range& a, const Range& b) const {
@@ -61,20 +125,18 @@ Range AstBuilder::span(const Range& a, const Range& b) const {
   return r;
 }
 
-std::string AstBuilder::text(antlr4::tree::TerminalNode* n) const {
-  if (!n) return {};
-  size_t i = gi(n->getSymbol());
-  if (i == std::string::npos || t_.origin[i] < 0) return {};
+std::string AstBuilder::text(Tree* terminal) const {
+  size_t i = gi(terminal);
+  if (i == npos || t_.origin[i] < 0) return {};
   return std::string(t_.raw[t_.origin[i]].text);
 }
 
-std::string AstBuilder::ident(P::IdentContext* ctx) const {
-  if (!ctx || ctx->children.empty()) return {};
-  auto* term = dynamic_cast<antlr4::tree::TerminalNode*>(ctx->children[0]);
-  return term ? text(term) : std::string();
-}
-
 ExprPtr AstBuilder::hole(antlr4::ParserRuleContext* ctx) const {
+  // A hole starting at a newline or the end (an expression that is missing) is zero-width.
+  size_t si = ctx ? gi(ctx->getStart()) : npos;
+  if (si != npos && (t_.types[si] == P::NL || t_.types[si] == kEofType)) {
+    return make_literal(Value::null(), sink_.range(t_.start[si], t_.start[si]));
+  }
   return make_literal(Value::null(), range(ctx));
 }
 
@@ -90,6 +152,14 @@ bool AstBuilder::depth_ok(int depth, const Range& r) {
   return false;
 }
 
+void AstBuilder::separator_error(antlr4::ParserRuleContext* ctx, size_t i, const char* what) {
+  size_t g = gi(child(ctx, i));
+  if (g == npos) return;
+  std::string after = g > 0 ? " after " + describe_token(t_, g - 1) : "";
+  sink_.error(t_.start[g], t_.end[g],
+              fmt::format("expected {}{}, found {}", what, after, describe_token(t_, g)));
+}
+
 // ---- Bodies
 
 void AstBuilder::file(P::ConfigFileContext* ctx, Body& body, size_t base) {
@@ -98,44 +168,53 @@ void AstBuilder::file(P::ConfigFileContext* ctx, Body& body, size_t base) {
     body.range = sink_.range(0, static_cast<int64_t>(sink_.source().text().size()));
     return;
   }
-  for (auto* item : ctx->bodyItem()) body_item(item, body);
-}
-
-void AstBuilder::body_item(P::BodyItemContext* ctx, Body& body) {
-  if (!ctx) return;
-  if (auto* a = ctx->attribute()) {
-    attribute(a->ident(), a->expression(), a, body);
-  } else if (auto* b = ctx->block()) {
-    block(b, body);
+  for (Tree* c : ctx->children) {
+    if (rule_index(c) == P::RuleBodyItem) body_item(static_cast<P::BodyItemContext*>(c), body);
   }
 }
 
-void AstBuilder::attribute(P::IdentContext* name, P::ExpressionContext* value,
-                           antlr4::ParserRuleContext* whole, Body& body) {
+void AstBuilder::attribute(Tree* name, P::ExpressionContext* value, Body& body) {
   if (!name || !value) return;
   Attribute a;
-  a.name = ident(name);
+  a.name = text(name);
   if (a.name.empty()) return;
-  a.name_range = range(name);
+  a.name_range = token_range(name);
   int depth = 0;
-  a.value = expr(value, depth);
+  a.value = expression(value, depth);
   a.range = span(a.name_range, a.value->range);
-  (void)whole;
   body.attributes.push_back(std::move(a));
 }
 
-void AstBuilder::block(P::BlockContext* ctx, Body& body) {
+void AstBuilder::body_item(P::BodyItemContext* ctx, Body& body) {
+  const auto& kids = ctx->children;
+  if (kids.empty() || token_type(kids[0]) != P::IDENT) return;
+  if (kid_token(ctx, 1) == P::ASSIGN) {
+    attribute(kids[0], kid<P::ExpressionContext>(ctx, 2, P::RuleExpression), body);
+    return;
+  }
   Block b;
-  b.type = ident(ctx->ident());
-  if (b.type.empty()) return;
-  b.type_range = range(ctx->ident());
-  for (auto* label : ctx->blockLabel()) {
+  b.type = text(kids[0]);
+  b.type_range = token_range(kids[0]);
+  size_t open = npos, close = npos;
+  P::BlockBodyContext* block_body = nullptr;
+  for (size_t i = 1; i < kids.size(); ++i) {
+    size_t type = token_type(kids[i]);
+    if (type == P::LBRACE) open = gi(kids[i]);
+    if (type == P::RBRACE) close = gi(kids[i]);
+    size_t rule = rule_index(kids[i]);
+    if (rule == P::RuleBlockBody) block_body = static_cast<P::BlockBodyContext*>(kids[i]);
+    if (rule != P::RuleBlockLabel) continue;
+    auto* label = static_cast<P::BlockLabelContext*>(kids[i]);
     Range r = range(label);
-    if (auto* id = label->ident()) {
-      b.labels.push_back(ident(id));
-    } else if (auto* s = label->stringLit()) {
+    Tree* first = child(label, 0);
+    size_t first_type = token_type(first);
+    if (first_type == P::IDENT) {
+      b.labels.push_back(text(first));
+    } else if (first_type == P::STRING) {
+      b.labels.push_back(string_token(first)->literal.as_string());
+    } else if (auto* body_ctx = kid<P::TemplateBodyContext>(label, 1, P::RuleTemplateBody)) {
       int depth = 0;
-      ExprPtr e = template_parts(s->templateBody(), r, Style{}, depth);
+      ExprPtr e = template_parts(body_ctx, r, Style{}, depth);
       if (e->kind == ExprKind::Literal && e->literal.kind() == ValueKind::String) {
         b.labels.push_back(e->literal.as_string());
       } else {
@@ -148,183 +227,241 @@ void AstBuilder::block(P::BlockContext* ctx, Body& body) {
     }
     b.label_ranges.push_back(r);
   }
-  antlr4::Token* close = ctx->RBRACE() ? ctx->RBRACE()->getSymbol() : nullptr;
-  antlr4::Token* open = ctx->LBRACE() ? ctx->LBRACE()->getSymbol() : nullptr;
-  b.range = range(ctx->getStart(), close ? close : ctx->getStop());
-  b.body.range = open ? range(open, close ? close : open) : b.range;
-  if (auto* bb = ctx->blockBody()) {
-    for (auto* item : bb->bodyItem()) body_item(item, b.body);
-    if (auto* one = bb->oneLineAttribute()) {
-      attribute(one->ident(), one->expression(), one, b.body);
+  if (open == npos) return;  // not a block after all: the parser reported the error
+  size_t first = gi(kids[0]);
+  b.range = range_of(first, close != npos ? close : gi(ctx->getStop()));
+  b.body.range = open != npos ? range_of(open, close != npos ? close : open) : b.range;
+  if (block_body) {
+    const auto& inner = block_body->children;
+    for (size_t i = 0; i < inner.size(); ++i) {
+      if (rule_index(inner[i]) == P::RuleBodyItem) {
+        body_item(static_cast<P::BodyItemContext*>(inner[i]), b.body);
+      } else if (token_type(inner[i]) == P::IDENT && kid_token(block_body, i + 1) == P::ASSIGN) {
+        attribute(inner[i], kid<P::ExpressionContext>(block_body, i + 2, P::RuleExpression),
+                  b.body);
+      }
     }
   }
   body.blocks.push_back(std::move(b));
 }
 
-// ---- Operators and traversals
+// ---- Operators
 
-ExprPtr AstBuilder::expr(P::ExpressionContext* ctx, int& depth) {
+ExprPtr AstBuilder::expression(P::ExpressionContext* ctx, int& depth) {
   depth = 0;
   if (!ctx) return hole(ctx);
-  if (auto* p = dynamic_cast<P::PrimaryExprContext*>(ctx)) return primary(p->primary(), depth);
-  if (auto* b = dynamic_cast<P::BinaryContext*>(ctx)) return binary_chain(b, depth);
-  if (auto* u = dynamic_cast<P::UnaryContext*>(ctx)) return unary_chain(u, depth);
-  if (auto* c = dynamic_cast<P::ConditionalContext*>(ctx)) {
-    auto parts = c->expression();
-    int d0 = 0, d1 = 0, d2 = 0;
-    ExprPtr cond = parts.size() > 0 ? expr(parts[0], d0) : hole(ctx);
-    ExprPtr a = parts.size() > 1 ? expr(parts[1], d1) : hole(ctx);
-    ExprPtr b = parts.size() > 2 ? expr(parts[2], d2) : hole(ctx);
-    depth = std::max({d0, d1, d2}) + 1;
-    Range r = span(cond->range, b->range);
-    std::vector<ExprPtr> kids;
-    kids.push_back(std::move(cond));
-    kids.push_back(std::move(a));
-    kids.push_back(std::move(b));
-    return make_node(ExprKind::Conditional, r, std::move(kids));
+  size_t next = 0;
+  ExprPtr cond = binary(ctx, next, depth);
+  if (kid_token(ctx, next) != P::QUESTION) return cond;
+  // `cond ? a : b`: the branches are the expression children after `?`.
+  std::vector<ExprPtr> kids;
+  kids.push_back(std::move(cond));
+  int d = depth;
+  for (size_t i = next + 1; i < ctx->children.size() && kids.size() < 3; ++i) {
+    if (rule_index(ctx->children[i]) != P::RuleExpression) continue;
+    int di = 0;
+    kids.push_back(expression(static_cast<P::ExpressionContext*>(ctx->children[i]), di));
+    d = std::max(d, di);
   }
-  return traversal_chain(ctx, depth);
+  while (kids.size() < 3) kids.push_back(hole(ctx));
+  depth = d + 1;
+  Range r = span(kids[0]->range, kids[2]->range);
+  return make_node(ExprKind::Conditional, r, std::move(kids));
 }
 
-ExprPtr AstBuilder::binary_chain(P::BinaryContext* ctx, int& depth) {
-  // `a + b * c - d` is Binary(-, Binary(+, a, Binary(*, b, c)), d): collect the left spine.
-  std::vector<P::BinaryContext*> spine;
-  P::ExpressionContext* base = ctx;
-  while (auto* b = dynamic_cast<P::BinaryContext*>(base)) {
-    spine.push_back(b);
-    if (spine.size() > static_cast<size_t>(kMaxExpressionDepth)) {
-      depth_ok(kMaxExpressionDepth + 1, range(ctx));
-      return hole(ctx);
+// Operands and binary operators up to `?` (or the end), combined by precedence. Sets `next` to
+// the child index where it stopped.
+ExprPtr AstBuilder::binary(P::ExpressionContext* ctx, size_t& next, int& depth) {
+  struct Operand {
+    ExprPtr e;
+    int height;
+  };
+  std::vector<Operand> vals;
+  std::vector<size_t> ops;  // child indices of operator tokens
+  bool too_deep = false;
+  auto reduce = [&] {
+    Operand rhs = std::move(vals.back());
+    vals.pop_back();
+    Operand& lhs = vals.back();
+    size_t op = ops.back();
+    ops.pop_back();
+    int height = std::max(lhs.height, rhs.height) + 1;
+    Range r = span(lhs.e->range, rhs.e->range);
+    if (!depth_ok(height, r)) {
+      too_deep = true;
+      return;
     }
-    base = b->expression(0);
-  }
-  ExprPtr lhs = expr(base, depth);
-  for (size_t i = spine.size(); i-- > 0;) {
-    P::BinaryContext* b = spine[i];
-    int d = 0;
-    ExprPtr rhs = expr(b->expression(1), d);
-    depth = std::max(depth, d) + 1;
-    if (!depth_ok(depth, range(b))) return lhs;
-    std::string op;
-    if (b->children.size() > 1) {
-      if (auto* t = dynamic_cast<antlr4::tree::TerminalNode*>(b->children[1])) op = text(t);
-    }
-    Range r = span(lhs->range, rhs->range);
     std::vector<ExprPtr> kids;
-    kids.push_back(std::move(lhs));
-    kids.push_back(std::move(rhs));
-    lhs = make_node(ExprKind::Binary, r, std::move(kids), op);
+    kids.push_back(std::move(lhs.e));
+    kids.push_back(std::move(rhs.e));
+    lhs.e = make_node(ExprKind::Binary, r, std::move(kids), text(ctx->children[op]));
+    lhs.height = height;
+  };
+  const auto& kids = ctx->children;
+  bool want_operand = true;
+  size_t i = 0;
+  for (; i < kids.size() && !too_deep; ++i) {
+    Tree* c = kids[i];
+    if (rule_index(c) == P::RuleOperand) {
+      if (!want_operand) continue;  // error recovery left two operands in a row
+      int h = 0;
+      vals.push_back({operand(static_cast<P::OperandContext*>(c), h), h});
+      want_operand = false;
+      continue;
+    }
+    size_t type = token_type(c);
+    if (type == P::QUESTION) break;
+    int prec = precedence(type);
+    if (prec == 0 || want_operand) continue;
+    while (!ops.empty() && precedence(token_type(kids[ops.back()])) >= prec && !too_deep) reduce();
+    ops.push_back(i);
+    want_operand = true;
   }
-  return lhs;
+  next = i;
+  if (too_deep) {
+    depth = 0;
+    return hole(ctx);
+  }
+  if (vals.empty()) return hole(ctx);
+  if (want_operand && !ops.empty()) ops.pop_back();  // a trailing operator without operand
+  while (!ops.empty() && !too_deep) reduce();
+  if (too_deep) return hole(ctx);
+  depth = vals.front().height;
+  return std::move(vals.front().e);
 }
 
-ExprPtr AstBuilder::unary_chain(P::UnaryContext* ctx, int& depth) {
-  std::vector<P::UnaryContext*> ops;
-  P::ExpressionContext* base = ctx;
-  while (auto* u = dynamic_cast<P::UnaryContext*>(base)) {
-    ops.push_back(u);
-    base = u->expression();
+ExprPtr AstBuilder::operand(P::OperandContext* ctx, int& depth) {
+  depth = 0;
+  // `!-x`: unary operators are a right spine of operand contexts; the innermost applies first.
+  std::vector<P::OperandContext*> unary;
+  P::OperandContext* base = ctx;
+  while (base) {
+    size_t type = kid_token(base, 0);
+    if (type != P::NOT && type != P::MINUS) break;
+    unary.push_back(base);
+    base = kid<P::OperandContext>(base, 1, P::RuleOperand);
   }
-  ExprPtr e = expr(base, depth);
-  // The innermost operator applies first: `!-x` is !(-x).
-  for (size_t i = ops.size(); i-- > 0;) {
-    Range r = span(range(ops[i]->getStart(), ops[i]->getStart()), e->range);
+  ExprPtr e;
+  if (!base) {
+    e = hole(ctx);
+  } else if (auto* prim = kid<P::PrimaryContext>(base, 0, P::RulePrimary)) {
+    e = traversals(base, primary(prim, depth), depth);
+  } else {
+    e = hole(base);
+  }
+  for (size_t i = unary.size(); i-- > 0;) {
+    Range r = span(token_range(unary[i]->children[0]), e->range);
     if (!depth_ok(depth + 1, r)) return e;
-    std::string op;
-    if (!ops[i]->children.empty()) {
-      if (auto* t = dynamic_cast<antlr4::tree::TerminalNode*>(ops[i]->children[0])) op = text(t);
-    }
     std::vector<ExprPtr> kids;
     kids.push_back(std::move(e));
-    e = make_node(ExprKind::Unary, r, std::move(kids), op);
+    e = make_node(ExprKind::Unary, r, std::move(kids), text(unary[i]->children[0]));
     ++depth;
   }
   return e;
 }
 
-ExprPtr AstBuilder::traversal_chain(P::ExpressionContext* ctx, int& depth) {
-  auto is_step = [](P::ExpressionContext* c) {
-    return dynamic_cast<P::GetAttrContext*>(c) || dynamic_cast<P::LegacyIndexContext*>(c) ||
-           dynamic_cast<P::IndexContext*>(c) || dynamic_cast<P::AttrSplatContext*>(c) ||
-           dynamic_cast<P::FullSplatContext*>(c);
+// `.name`, `.0`, `.*`, `[*]` and `[index]` after the primary (children 1...). After a splat the
+// following traversals apply to each element: `.*` takes only attribute steps, `[*]` also takes
+// indexes.
+ExprPtr AstBuilder::traversals(P::OperandContext* ctx, ExprPtr base, int& depth) {
+  enum class Kind { Attr, LegacyIndex, Index, AttrSplat, FullSplat };
+  struct Step {
+    Kind kind;
+    size_t first;  // child index of `.` or `[`
+    size_t last;   // ParserTokens index of the step's last token
+    Tree* name = nullptr;
+    P::ExpressionContext* index = nullptr;
   };
-  std::vector<P::ExpressionContext*> ops;
-  P::ExpressionContext* base = ctx;
-  while (base && is_step(base)) {
-    ops.push_back(base);
-    if (ops.size() > static_cast<size_t>(kMaxExpressionDepth)) {
-      depth_ok(kMaxExpressionDepth + 1, range(ctx));
-      return hole(ctx);
+  std::vector<Step> steps;
+  const auto& kids = ctx->children;
+  for (size_t i = 1; i < kids.size(); ++i) {
+    size_t type = token_type(kids[i]);
+    if (type == P::DOT) {
+      Tree* what = child(ctx, i + 1);
+      size_t wt = token_type(what);
+      if (wt == P::IDENT) steps.push_back({Kind::Attr, i, gi(what), what});
+      if (wt == P::NUMBER) steps.push_back({Kind::LegacyIndex, i, gi(what), what});
+      if (wt == P::STAR) steps.push_back({Kind::AttrSplat, i, gi(what)});
+      if (wt != npos) ++i;
+    } else if (type == P::LBRACK) {
+      size_t j = i + 1;
+      Step s{Kind::Index, i, gi(kids[i])};
+      if (kid_token(ctx, j) == P::STAR) {
+        s.kind = Kind::FullSplat;
+        s.last = gi(kids[j]);
+        ++j;
+      } else if (auto* ix = kid<P::ExpressionContext>(ctx, j, P::RuleExpression)) {
+        s.index = ix;
+        size_t stop = gi(ix->getStop());
+        if (stop != npos) s.last = stop;
+        ++j;
+      }
+      if (kid_token(ctx, j) == P::RBRACK) {
+        s.last = gi(kids[j]);
+        ++j;
+      }
+      steps.push_back(s);
+      i = j - 1;
     }
-    base = base->getRuleContext<P::ExpressionContext>(0);
   }
-  // Error recovery can leave a bare ExpressionContext that is no alternative at all: it is a
-  // hole, and handing it back to expr() would recurse forever.
-  if (ops.empty()) return hole(ctx);
-  std::reverse(ops.begin(), ops.end());
-  ExprPtr cur = base ? expr(base, depth) : hole(ctx);
-  // One traversal step applied to `e`; the op's own tokens end at its stop token.
-  auto step = [&](P::ExpressionContext* op, ExprPtr e, int& d) -> ExprPtr {
-    Range r = span(e->range, range(op->getStop(), op->getStop()));
-    std::vector<ExprPtr> kids;
-    if (auto* g = dynamic_cast<P::GetAttrContext*>(op)) {
-      kids.push_back(std::move(e));
+  if (steps.size() > static_cast<size_t>(kMaxExpressionDepth)) {
+    depth_ok(kMaxExpressionDepth + 1, range(ctx));
+    depth = 0;
+    return hole(ctx);
+  }
+  // One traversal step applied to `e`; its range ends at the step's last token.
+  auto apply = [&](const Step& s, ExprPtr e, int& d) -> ExprPtr {
+    Range r = span(e->range, range_of(s.last, s.last));
+    std::vector<ExprPtr> args;
+    args.push_back(std::move(e));
+    if (s.kind == Kind::Attr) {
       ++d;
-      return make_node(ExprKind::GetAttr, r, std::move(kids), ident(g->ident()));
+      return make_node(ExprKind::GetAttr, r, std::move(args), text(s.name));
     }
-    if (auto* l = dynamic_cast<P::LegacyIndexContext*>(op)) {
-      kids.push_back(std::move(e));
-      kids.push_back(number(l->NUMBER()));
+    if (s.kind == Kind::LegacyIndex) {
+      args.push_back(number(s.name));
       ++d;
-      return make_node(ExprKind::Index, r, std::move(kids));
+      return make_node(ExprKind::Index, r, std::move(args));
     }
-    auto* ix = dynamic_cast<P::IndexContext*>(op);
     int di = 0;
-    kids.push_back(std::move(e));
-    kids.push_back(ix ? expr(ix->expression(1), di) : hole(op));
+    args.push_back(s.index ? expression(s.index, di) : make_literal(Value::null(), r));
     d = std::max(d, di) + 1;
-    return make_node(ExprKind::Index, r, std::move(kids));
+    return make_node(ExprKind::Index, r, std::move(args));
   };
-  for (size_t i = 0; i < ops.size(); ++i) {
-    P::ExpressionContext* op = ops[i];
-    bool attr_splat = dynamic_cast<P::AttrSplatContext*>(op) != nullptr;
-    bool full_splat = dynamic_cast<P::FullSplatContext*>(op) != nullptr;
-    if (!attr_splat && !full_splat) {
-      cur = step(op, std::move(cur), depth);
+  ExprPtr cur = std::move(base);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const Step& s = steps[i];
+    if (s.kind != Kind::AttrSplat && s.kind != Kind::FullSplat) {
+      cur = apply(s, std::move(cur), depth);
       if (!depth_ok(depth, cur->range)) return cur;
       continue;
     }
-    // A splat: the traversals after it apply to each element (`.*` takes only attributes).
-    antlr4::Token* first = attr_splat
-                               ? static_cast<P::AttrSplatContext*>(op)->DOT()->getSymbol()
-                               : static_cast<P::FullSplatContext*>(op)->LBRACK()->getSymbol();
-    ExprPtr each = make_node(ExprKind::SplatItem, range(first, op->getStop()), {});
+    ExprPtr each = make_node(ExprKind::SplatItem, range_of(gi(kids[s.first]), s.last), {});
     int each_depth = 0;
-    while (i + 1 < ops.size()) {
-      P::ExpressionContext* next = ops[i + 1];
-      bool ok = dynamic_cast<P::GetAttrContext*>(next) ||
-                dynamic_cast<P::LegacyIndexContext*>(next) ||
-                (full_splat && dynamic_cast<P::IndexContext*>(next));
-      if (!ok) break;
-      each = step(next, std::move(each), each_depth);
+    while (i + 1 < steps.size()) {
+      Kind k = steps[i + 1].kind;
+      bool takes = k == Kind::Attr || k == Kind::LegacyIndex ||
+                   (s.kind == Kind::FullSplat && k == Kind::Index);
+      if (!takes) break;
+      each = apply(steps[i + 1], std::move(each), each_depth);
       ++i;
     }
     Range r = span(cur->range, each->range);
     depth = std::max(depth, each_depth) + 1;
     if (!depth_ok(depth, r)) return cur;
-    std::vector<ExprPtr> kids;
-    kids.push_back(std::move(cur));
-    kids.push_back(std::move(each));
-    cur = make_node(ExprKind::Splat, r, std::move(kids));
+    std::vector<ExprPtr> args;
+    args.push_back(std::move(cur));
+    args.push_back(std::move(each));
+    cur = make_node(ExprKind::Splat, r, std::move(args));
   }
   return cur;
 }
 
 // ---- Primary expressions
 
-ExprPtr AstBuilder::number(antlr4::tree::TerminalNode* tok) {
+ExprPtr AstBuilder::number(Tree* tok) {
   std::string s = text(tok);
-  Range r = tok ? range(tok->getSymbol(), tok->getSymbol()) : sink_.range(0, 0);
+  Range r = token_range(tok);
   if (s.empty()) return make_literal(Value::null(), r);
   if (s.find_first_of(".eE") == std::string::npos) {
     int64_t v = 0;
@@ -334,127 +471,239 @@ ExprPtr AstBuilder::number(antlr4::tree::TerminalNode* tok) {
   return make_literal(Value::number(std::strtod(s.c_str(), nullptr)), r);
 }
 
-ExprPtr AstBuilder::primary(P::PrimaryContext* ctx, int& depth) {
-  depth = 0;
-  Range r = range(ctx);
-  if (auto* n = dynamic_cast<P::NumberContext*>(ctx)) return number(n->NUMBER());
-  if (auto* q = dynamic_cast<P::QuotedContext*>(ctx)) {
-    return template_parts(q->templateBody(), r, Style{}, depth);
-  }
-  if (auto* h = dynamic_cast<P::HeredocContext*>(ctx)) {
-    antlr4::Token* open = h->OHEREDOC() ? h->OHEREDOC()->getSymbol() : nullptr;
-    antlr4::Token* close = h->CHEREDOC() ? h->CHEREDOC()->getSymbol() : nullptr;
-    Style style{false, open && close ? heredoc_indent(open, close) : 0};
-    ExprPtr e = template_parts(h->templateBody(), r, style, depth);
-    e->heredoc = true;
-    return e;
-  }
-  if (auto* f = dynamic_cast<P::ForTupleContext*>(ctx)) {
-    ExprPtr e = for_expr(f->forIntro(), f->forCond(), ctx, false, depth);
-    int dv = 0;
-    e->for_clause->value_expr = expr(f->expression(), dv);
-    depth = std::max(depth, dv) + 1;
-    return e;
-  }
-  if (auto* f = dynamic_cast<P::ForObjectContext*>(ctx)) {
-    ExprPtr e = for_expr(f->forIntro(), f->forCond(), ctx, true, depth);
-    auto ex = f->expression();
-    int dk = 0, dv = 0;
-    e->for_clause->key_expr = ex.size() > 0 ? expr(ex[0], dk) : hole(ctx);
-    e->for_clause->value_expr = ex.size() > 1 ? expr(ex[1], dv) : hole(ctx);
-    e->for_clause->grouping = f->ELLIPSIS() != nullptr;
-    depth = std::max({depth, dk, dv}) + 1;
-    return e;
-  }
-  if (auto* t = dynamic_cast<P::TupleContext*>(ctx)) {
-    std::vector<ExprPtr> kids;
-    for (auto* e : t->expression()) {
-      int d = 0;
-      kids.push_back(expr(e, d));
-      depth = std::max(depth, d);
+ExprPtr AstBuilder::string_token(Tree* tok) {
+  size_t g = gi(tok);
+  std::string out;
+  if (g != npos && t_.origin[g] >= 0) {
+    // The literal pieces between the quotes; escapes were validated by the lexer.
+    for (size_t k = t_.origin[g] + 1; k < t_.raw.size() && t_.raw[k].kind == TokenKind::TemplateLit;
+         ++k) {
+      decode_quoted(t_.raw[k].text, &out);
     }
-    ++depth;
-    return make_node(ExprKind::Tuple, r, std::move(kids));
   }
-  if (auto* o = dynamic_cast<P::ObjectContext*>(ctx)) return object(o, depth);
-  if (auto* c = dynamic_cast<P::CallContext*>(ctx)) {
-    std::vector<ExprPtr> kids;
-    for (auto* e : c->expression()) {
-      int d = 0;
-      kids.push_back(expr(e, d));
-      depth = std::max(depth, d);
-    }
-    ++depth;
-    ExprPtr e = make_node(ExprKind::Call, r, std::move(kids), ident(c->ident()));
-    e->expand_final = c->ELLIPSIS() != nullptr && !e->children.empty();
-    return e;
-  }
-  if (auto* v = dynamic_cast<P::VariableContext*>(ctx)) {
-    std::string name = ident(v->ident());
-    if (name == "true") return make_literal(Value::boolean(true), r);
-    if (name == "false") return make_literal(Value::boolean(false), r);
-    if (name == "null") return make_literal(Value::null(), r);
-    return make_variable(std::move(name), r);
-  }
-  if (auto* p = dynamic_cast<P::ParensContext*>(ctx)) {
-    std::vector<ExprPtr> kids;
-    kids.push_back(expr(p->expression(), depth));
-    ++depth;
-    return make_node(ExprKind::Parens, r, std::move(kids));
-  }
-  return hole(ctx);
+  return make_literal(Value::string(std::move(out)), range_of(g, g));
 }
 
-ExprPtr AstBuilder::for_expr(P::ForIntroContext* intro, P::ForCondContext* cond,
-                             antlr4::ParserRuleContext* whole, bool is_object, int& depth) {
-  auto e = make_node(ExprKind::For, range(whole), {});
+ExprPtr AstBuilder::primary(P::PrimaryContext* ctx, int& depth) {
+  depth = 0;
+  Tree* first = child(ctx, 0);
+  switch (token_type(first)) {
+    case P::NUMBER:
+      return number(first);
+    case P::STRING:
+      return string_token(first);
+    case P::OQUOTE:
+      return template_parts(kid<P::TemplateBodyContext>(ctx, 1, P::RuleTemplateBody), range(ctx),
+                            Style{}, depth);
+    case P::OHEREDOC: {
+      size_t close = npos;
+      for (Tree* c : ctx->children) {
+        if (token_type(c) == P::CHEREDOC) close = gi(c);
+      }
+      size_t open = gi(first);
+      Style style{false, open != npos && close != npos ? heredoc_indent(open, close) : 0};
+      ExprPtr e = template_parts(kid<P::TemplateBodyContext>(ctx, 1, P::RuleTemplateBody),
+                                 range(ctx), style, depth);
+      e->heredoc = true;
+      return e;
+    }
+    case P::LBRACK:
+      if (kid_token(ctx, 1) == P::FOR) return for_expr(ctx, false, depth);
+      return tuple(ctx, depth);
+    case P::LBRACE:
+      if (kid_token(ctx, 1) == P::FOR) return for_expr(ctx, true, depth);
+      return object(ctx, depth);
+    case P::FUNCTION_NAME:
+      return call(ctx, depth);
+    case P::IDENT: {
+      std::string name = text(first);
+      Range r = token_range(first);
+      if (name == "true") return make_literal(Value::boolean(true), r);
+      if (name == "false") return make_literal(Value::boolean(false), r);
+      if (name == "null") return make_literal(Value::null(), r);
+      return make_variable(std::move(name), r);
+    }
+    case P::LPAREN: {
+      std::vector<ExprPtr> kids;
+      auto* inner = kid<P::ExpressionContext>(ctx, 1, P::RuleExpression);
+      kids.push_back(inner ? expression(inner, depth) : hole(ctx));
+      ++depth;
+      return make_node(ExprKind::Parens, range(ctx), std::move(kids));
+    }
+    default:
+      return hole(ctx);
+  }
+}
+
+ExprPtr AstBuilder::tuple(P::PrimaryContext* ctx, int& depth) {
+  std::vector<ExprPtr> elems;
+  bool after_item = false;
+  const auto& kids = ctx->children;
+  for (size_t i = 1; i < kids.size(); ++i) {
+    if (rule_index(kids[i]) == P::RuleExpression) {
+      int d = 0;
+      elems.push_back(expression(static_cast<P::ExpressionContext*>(kids[i]), d));
+      depth = std::max(depth, d);
+      after_item = true;
+    } else if (token_type(kids[i]) == P::COMMA) {
+      if (!after_item) separator_error(ctx, i, "an expression");
+      after_item = false;
+    }
+  }
+  ++depth;
+  return make_node(ExprKind::Tuple, range(ctx), std::move(elems));
+}
+
+ExprPtr AstBuilder::call(P::PrimaryContext* ctx, int& depth) {
+  std::vector<ExprPtr> args;
+  bool after_arg = false, expand = false;
+  const auto& kids = ctx->children;
+  for (size_t i = 2; i < kids.size(); ++i) {
+    if (rule_index(kids[i]) == P::RuleExpression) {
+      int d = 0;
+      args.push_back(expression(static_cast<P::ExpressionContext*>(kids[i]), d));
+      depth = std::max(depth, d);
+      after_arg = true;
+      continue;
+    }
+    size_t type = token_type(kids[i]);
+    if (type == P::COMMA || type == P::ELLIPSIS) {
+      if (!after_arg) separator_error(ctx, i, "an expression");
+      after_arg = false;
+      expand = type == P::ELLIPSIS;
+    }
+  }
+  ++depth;
+  ExprPtr e = make_node(ExprKind::Call, range(ctx), std::move(args), text(kids[0]));
+  e->expand_final = expand && !e->children.empty();
+  return e;
+}
+
+ExprPtr AstBuilder::for_expr(P::PrimaryContext* ctx, bool is_object, int& depth) {
+  auto e = make_node(ExprKind::For, range(ctx), {});
   e->for_clause = std::make_unique<ForClause>();
   ForClause& fc = *e->for_clause;
   fc.is_object = is_object;
   depth = 0;
-  if (intro) {
-    auto names = intro->ident();
-    if (names.size() == 2) {
-      fc.key_var = ident(names[0]);
-      fc.value_var = ident(names[1]);
-    } else if (names.size() == 1) {
-      fc.value_var = ident(names[0]);
+  // Children: `[`/`{` for forIntro `:` (key `=>`)? value `...`? (`if` cond)? `]`/`}`.
+  std::vector<ExprPtr*> slots;
+  if (is_object) slots.push_back(&fc.key_expr);
+  slots.push_back(&fc.value_expr);
+  size_t slot = 0;
+  bool cond = false;
+  for (Tree* c : ctx->children) {
+    size_t rule = rule_index(c);
+    if (rule == P::RuleForIntro) {
+      auto* intro = static_cast<P::ForIntroContext*>(c);
+      std::vector<std::string> names;
+      for (Tree* n : intro->children) {
+        if (token_type(n) == P::IDENT) names.push_back(text(n));
+        if (rule_index(n) == P::RuleExpression) {
+          int dc = 0;
+          fc.collection = expression(static_cast<P::ExpressionContext*>(n), dc);
+          depth = std::max(depth, dc);
+        }
+      }
+      if (names.size() == 2) fc.key_var = names[0];
+      if (!names.empty()) fc.value_var = names.back();
+    } else if (rule == P::RuleExpression) {
+      int d = 0;
+      ExprPtr x = expression(static_cast<P::ExpressionContext*>(c), d);
+      depth = std::max(depth, d);
+      if (cond) {
+        fc.cond = std::move(x);
+      } else if (slot < slots.size()) {
+        *slots[slot++] = std::move(x);
+      }
+    } else {
+      size_t type = token_type(c);
+      if (type == P::IF) cond = true;
+      if (type == P::ELLIPSIS) fc.grouping = true;
     }
-    fc.collection = expr(intro->expression(), depth);
-  } else {
-    fc.collection = hole(whole);
   }
-  if (cond) {
-    int dc = 0;
-    fc.cond = expr(cond->expression(), dc);
-    depth = std::max(depth, dc);
+  if (!fc.collection) fc.collection = hole(ctx);
+  for (ExprPtr* s : slots) {
+    if (!*s) *s = hole(ctx);
   }
+  ++depth;
   return e;
 }
 
-ExprPtr AstBuilder::object(P::ObjectContext* ctx, int& depth) {
+ExprPtr AstBuilder::object_key(P::ObjectItemContext* item, int& depth) {
+  Tree* first = child(item, 0);
+  switch (token_type(first)) {
+    case P::IDENT:
+      return make_literal(Value::string(text(first)), token_range(first));
+    case P::STRING:
+      return string_token(first);
+    case P::NUMBER:
+      return make_literal(Value::string(text(first)), token_range(first));
+    case P::OQUOTE: {
+      size_t close = 2;
+      while (close < item->children.size() && token_type(item->children[close]) != P::CQUOTE) {
+        ++close;
+      }
+      Range r = range_of(gi(first), gi(child(item, close)));
+      return template_parts(kid<P::TemplateBodyContext>(item, 1, P::RuleTemplateBody), r, Style{},
+                            depth);
+    }
+    case P::LPAREN: {
+      std::vector<ExprPtr> kids;
+      auto* inner = kid<P::ExpressionContext>(item, 1, P::RuleExpression);
+      kids.push_back(inner ? expression(inner, depth) : hole(item));
+      ++depth;
+      Range r = range_of(gi(first), token_type(child(item, 2)) == P::RPAREN
+                                        ? gi(child(item, 2))
+                                        : gi(inner ? inner->getStop() : nullptr));
+      return make_node(ExprKind::Parens, r, std::move(kids));
+    }
+    default:
+      return nullptr;
+  }
+}
+
+ExprPtr AstBuilder::object(P::PrimaryContext* ctx, int& depth) {
   auto e = make_node(ExprKind::Object, range(ctx), {});
   depth = 0;
-  for (auto* item : ctx->objectItem()) {
-    ObjectItem oi;
-    P::ObjectKeyContext* key = item->objectKey();
-    int dk = 0, dv = 0;
-    if (auto* k = dynamic_cast<P::IdentKeyContext*>(key)) {
-      oi.key = make_literal(Value::string(ident(k->ident())), range(k));
-      oi.key_is_ident = true;
-    } else if (auto* k = dynamic_cast<P::StringKeyContext*>(key)) {
-      oi.key = template_parts(k->templateBody(), range(k), Style{}, dk);
-    } else if (auto* k = dynamic_cast<P::NumberKeyContext*>(key)) {
-      oi.key = make_literal(Value::string(text(k->NUMBER())), range(k));
-    } else if (auto* k = dynamic_cast<P::ExprKeyContext*>(key)) {
-      std::vector<ExprPtr> kids;
-      kids.push_back(expr(k->expression(), dk));
-      ++dk;
-      oi.key = make_node(ExprKind::Parens, range(k), std::move(kids));
-    } else {
+  // Items are separated by a comma (optionally followed by a newline) or by newlines.
+  enum class Last { Open, Item, Comma, Newline } last = Last::Open;
+  const auto& kids = ctx->children;
+  for (size_t i = 1; i < kids.size(); ++i) {
+    size_t type = token_type(kids[i]);
+    if (type == P::NL) {
+      last = Last::Newline;
       continue;
     }
-    oi.value = expr(item->expression(), dv);
+    if (type == P::COMMA) {
+      if (last != Last::Item) separator_error(ctx, i, "`name = value` or `}`");
+      last = Last::Comma;
+      continue;
+    }
+    if (rule_index(kids[i]) != P::RuleObjectItem) continue;
+    auto* item = static_cast<P::ObjectItemContext*>(kids[i]);
+    if (last == Last::Item) {
+      size_t g = gi(item->getStart());
+      if (g != npos) {
+        sink_.error(
+            t_.start[g], t_.end[g],
+            fmt::format("expected a newline, `}}` or `,`, found {}", describe_token(t_, g)));
+      }
+    }
+    last = Last::Item;
+    ObjectItem oi;
+    int dk = 0, dv = 0;
+    oi.key = object_key(item, dk);
+    if (!oi.key) continue;
+    oi.key_is_ident = token_type(child(item, 0)) == P::IDENT;
+    P::ExpressionContext* value = nullptr;
+    for (size_t j = 1; j < item->children.size(); ++j) {
+      size_t t = token_type(item->children[j]);
+      if (t == P::ASSIGN || t == P::COLON) {
+        value = kid<P::ExpressionContext>(item, j + 1, P::RuleExpression);
+        break;
+      }
+    }
+    oi.value = value ? expression(value, dv) : hole(item);
     depth = std::max({depth, dk, dv});
     e->items.push_back(std::move(oi));
   }
@@ -464,16 +713,15 @@ ExprPtr AstBuilder::object(P::ObjectContext* ctx, int& depth) {
 
 // ---- Templates
 
-int AstBuilder::heredoc_indent(antlr4::Token* open, antlr4::Token* close) const {
-  size_t oi = gi(open), ci = gi(close);
-  if (oi == std::string::npos || ci == std::string::npos || t_.origin[oi] < 0) return 0;
+int AstBuilder::heredoc_indent(size_t oi, size_t ci) const {
+  if (t_.origin[oi] < 0) return 0;
   if (t_.raw[t_.origin[oi]].text.substr(0, 3) != "<<-") return 0;
   const std::string& src = sink_.source().text();
   int min_indent = -1;
   int nest = 0;
   for (size_t i = oi + 1; i < ci && i < t_.types.size(); ++i) {
     size_t type = t_.types[i];
-    if (type == P::TEMPLATE_INTERP || type == P::TEMPLATE_CONTROL) ++nest;
+    if (opens_template_part(type)) ++nest;
     if (type == P::TEMPLATE_SEAL) --nest;
     if (type != P::TEMPLATE_LIT || nest != 0) continue;
     int64_t s = t_.start[i];
@@ -486,9 +734,7 @@ int AstBuilder::heredoc_indent(antlr4::Token* open, antlr4::Token* close) const 
   }
   // Lines starting with `${` have no indentation (their literal token is absent).
   for (size_t i = oi + 1; i < ci && i < t_.types.size(); ++i) {
-    size_t type = t_.types[i];
-    if ((type == P::TEMPLATE_INTERP || type == P::TEMPLATE_CONTROL) && t_.start[i] > 0 &&
-        src[t_.start[i] - 1] == '\n') {
+    if (opens_template_part(t_.types[i]) && t_.start[i] > 0 && src[t_.start[i] - 1] == '\n') {
       min_indent = 0;
     }
   }
@@ -519,70 +765,51 @@ std::string AstBuilder::literal_run(const std::vector<size_t>& toks, Style style
 }
 
 ExprPtr AstBuilder::template_parts(P::TemplateBodyContext* body, Range r, Style style, int& depth) {
-  auto tmpl = make_node(ExprKind::Template, r, {});
   depth = 0;
   if (!body) return make_literal(Value::string(""), r);
-  auto parts = body->templatePart();
+  auto tmpl = make_node(ExprKind::Template, r, {});
   auto is_strip = [&](size_t tok_index, bool after) {
     if (tok_index >= t_.origin.size() || t_.origin[tok_index] < 0) return false;
     std::string_view s = t_.raw[t_.origin[tok_index]].text;
     return after ? s.back() == '~' : s.front() == '~';
   };
-  for (size_t i = 0; i < parts.size(); ++i) {
-    P::TemplatePartContext* part = parts[i];
-    if (dynamic_cast<P::TemplateLitContext*>(part)) {
+  const auto& kids = body->children;
+  for (size_t i = 0; i < kids.size(); ++i) {
+    size_t type = token_type(kids[i]);
+    if (type == P::TEMPLATE_LIT) {
       std::vector<size_t> run;
       size_t j = i;
-      for (; j < parts.size() && dynamic_cast<P::TemplateLitContext*>(parts[j]); ++j) {
-        size_t g = gi(parts[j]->getStart());
-        if (g != std::string::npos) run.push_back(g);
+      for (; j < kids.size() && token_type(kids[j]) == P::TEMPLATE_LIT; ++j) {
+        size_t g = gi(kids[j]);
+        if (g != npos) run.push_back(g);
       }
-      if (run.empty()) {
-        i = j - 1;
-        continue;
-      }
+      i = j - 1;
+      if (run.empty()) continue;
       std::string s = literal_run(run, style);
       // `~` strip markers on the neighbouring `${~`/`~}` remove adjacent whitespace.
       size_t first = run.front(), last = run.back();
       if (first > 0 && t_.types[first - 1] == P::TEMPLATE_SEAL && is_strip(first - 1, false)) {
         s.erase(0, s.find_first_not_of(" \t\r\n"));
       }
-      if (last + 1 < t_.types.size() &&
-          (t_.types[last + 1] == P::TEMPLATE_INTERP || t_.types[last + 1] == P::TEMPLATE_CONTROL) &&
+      if (last + 1 < t_.types.size() && opens_template_part(t_.types[last + 1]) &&
           is_strip(last + 1, true)) {
         size_t k = s.find_last_not_of(" \t\r\n");
         s.erase(k == std::string::npos ? 0 : k + 1);
       }
-      Range lr = range(parts[i]->getStart(), parts[j - 1]->getStart());
-      if (!s.empty()) tmpl->children.push_back(make_literal(Value::string(std::move(s)), lr));
-      i = j - 1;
+      if (!s.empty()) {
+        tmpl->children.push_back(make_literal(Value::string(std::move(s)), range_of(first, last)));
+      }
       continue;
     }
-    Range pr = range(part);
     int d = 0;
-    if (auto* ip = dynamic_cast<P::TemplateInterpContext*>(part)) {
-      tmpl->children.push_back(expr(ip->expression(), d));
-    } else if (auto* tif = dynamic_cast<P::TemplateIfContext*>(part)) {
-      auto bodies = tif->templateBody();
-      std::vector<ExprPtr> kids;
-      kids.push_back(expr(tif->expression(), d));
-      for (auto* b : bodies) {
-        int db = 0;
-        kids.push_back(template_parts(b, range(b), style, db));
-        d = std::max(d, db);
-      }
-      ++d;
-      tmpl->children.push_back(make_node(ExprKind::TemplateIf, pr, std::move(kids)));
-    } else if (auto* tf = dynamic_cast<P::TemplateForContext*>(part)) {
-      auto names = tf->ident();
-      std::vector<ExprPtr> kids;
-      kids.push_back(expr(tf->expression(), d));
-      int db = 0;
-      kids.push_back(template_parts(tf->templateBody(), range(tf->templateBody()), style, db));
-      d = std::max(d, db) + 1;
-      auto node = make_node(ExprKind::TemplateFor, pr, std::move(kids));
-      for (auto* n : names) node->names.push_back(ident(n));
-      tmpl->children.push_back(std::move(node));
+    size_t rule = rule_index(kids[i]);
+    if (rule == P::RuleExpression) {
+      tmpl->children.push_back(expression(static_cast<P::ExpressionContext*>(kids[i]), d));
+    } else if (rule == P::RuleTemplateIf) {
+      tmpl->children.push_back(template_if(static_cast<P::TemplateIfContext*>(kids[i]), style, d));
+    } else if (rule == P::RuleTemplateFor) {
+      tmpl->children.push_back(
+          template_for(static_cast<P::TemplateForContext*>(kids[i]), style, d));
     }
     depth = std::max(depth, d);
   }
@@ -597,19 +824,70 @@ ExprPtr AstBuilder::template_parts(P::TemplateBodyContext* body, Range r, Style 
   return tmpl;
 }
 
+ExprPtr AstBuilder::template_if(P::TemplateIfContext* ctx, Style style, int& depth) {
+  std::vector<ExprPtr> kids;
+  depth = 0;
+  for (Tree* c : ctx->children) {
+    size_t rule = rule_index(c);
+    int d = 0;
+    if (rule == P::RuleExpression && kids.empty()) {
+      kids.push_back(expression(static_cast<P::ExpressionContext*>(c), d));
+    } else if (rule == P::RuleTemplateBody && !kids.empty()) {
+      auto* b = static_cast<P::TemplateBodyContext*>(c);
+      kids.push_back(template_parts(b, range(b), style, d));
+    }
+    depth = std::max(depth, d);
+  }
+  if (kids.empty()) kids.push_back(hole(ctx));
+  if (kids.size() < 2) kids.push_back(make_literal(Value::string(""), range(ctx)));
+  ++depth;
+  return make_node(ExprKind::TemplateIf, range(ctx), std::move(kids));
+}
+
+ExprPtr AstBuilder::template_for(P::TemplateForContext* ctx, Style style, int& depth) {
+  std::vector<ExprPtr> kids;
+  std::vector<std::string> names;
+  depth = 0;
+  for (Tree* c : ctx->children) {
+    size_t rule = rule_index(c);
+    int d = 0;
+    if (token_type(c) == P::IDENT) {
+      names.push_back(text(c));
+    } else if (rule == P::RuleExpression && kids.empty()) {
+      kids.push_back(expression(static_cast<P::ExpressionContext*>(c), d));
+    } else if (rule == P::RuleTemplateBody && kids.size() == 1) {
+      auto* b = static_cast<P::TemplateBodyContext*>(c);
+      kids.push_back(template_parts(b, range(b), style, d));
+    }
+    depth = std::max(depth, d);
+  }
+  if (kids.empty()) kids.push_back(hole(ctx));
+  if (kids.size() < 2) kids.push_back(make_literal(Value::string(""), range(ctx)));
+  ++depth;
+  auto node = make_node(ExprKind::TemplateFor, range(ctx), std::move(kids));
+  node->names = std::move(names);
+  return node;
+}
+
 // ---- Entry points
 
 ExprPtr AstBuilder::expression_only(P::ExpressionOnlyContext* ctx) {
   int depth = 0;
-  if (!ctx || !ctx->expression()) return nullptr;
-  return expr(ctx->expression(), depth);
+  if (!ctx) return nullptr;
+  for (Tree* c : ctx->children) {
+    if (rule_index(c) == P::RuleExpression) {
+      return expression(static_cast<P::ExpressionContext*>(c), depth);
+    }
+  }
+  return nullptr;
 }
 
 ExprPtr AstBuilder::template_only(P::TemplateOnlyContext* ctx) {
   int depth = 0;
   Range r = sink_.range(0, static_cast<int64_t>(sink_.source().text().size()));
   if (!ctx) return make_literal(Value::string(""), r);
-  return template_parts(ctx->templateBody(), r, Style{false, 0}, depth);
+  return template_parts(kid<P::TemplateBodyContext>(ctx, 0, P::RuleTemplateBody), r,
+                        Style{false, 0}, depth);
 }
 
 }  // namespace orch::parse_detail

@@ -17,6 +17,10 @@ std::string type_name(size_t type) {
       return "a newline";
     case P::IDENT:
       return "a name";
+    case P::FUNCTION_NAME:
+      return "a function call";
+    case P::STRING:
+      return "a string";
     case P::NUMBER:
       return "a number";
     case P::OQUOTE:
@@ -31,8 +35,6 @@ std::string type_name(size_t type) {
       return "text";
     case P::TEMPLATE_INTERP:
       return "`${`";
-    case P::TEMPLATE_CONTROL:
-      return "`%{`";
     case P::TEMPLATE_SEAL:
       return "`}`";
     case P::LBRACE:
@@ -67,12 +69,16 @@ std::string type_name(size_t type) {
       return "`in`";
     case P::IF:
       return "`if`";
-    case P::ELSE:
-      return "`else`";
-    case P::ENDIF:
-      return "`endif`";
-    case P::ENDFOR:
-      return "`endfor`";
+    case P::CTRL_IF:
+      return "`%{if`";
+    case P::CTRL_ELSE:
+      return "`%{else}`";
+    case P::CTRL_ENDIF:
+      return "`%{endif}`";
+    case P::CTRL_FOR:
+      return "`%{for`";
+    case P::CTRL_ENDFOR:
+      return "`%{endfor}`";
     case antlr4::Token::EOF:
       return "the end of the file";
     default:
@@ -142,29 +148,18 @@ void FriendlyErrors::report(antlr4::Parser* p, antlr4::Token* off, antlr4::Token
   size_t rule = p->getContext() ? p->getContext()->getRuleIndex() : 0;
   size_t prev = idx > 0 ? idx - 1 : idx;
   std::string prev_text = describe_token(t_, prev);
-  bool at_item_name = (rule == P::RuleBodyItem || rule == P::RuleBlock ||
-                       rule == P::RuleAttribute || rule == P::RuleBlockLabel) &&
-                      start && base_ + start->getTokenIndex() == prev;
-  (void)at_item_name;
-
-  bool item_start =
-      start && base_ + start->getTokenIndex() == prev &&
-      (t_.types[prev] == P::IDENT || t_.types[prev] == P::FOR || t_.types[prev] == P::IN ||
-       t_.types[prev] == P::IF) &&
-      (rule == P::RuleConfigFile || rule == P::RuleBlockBody || rule == P::RuleBodyItem);
-  if (item_start) {
+  bool in_body = rule == P::RuleConfigFile || rule == P::RuleBlockBody;
+  (void)start;
+  if (rule == P::RuleBodyItem && expected.contains(size_t{P::ASSIGN})) {
+    // Right after an item's name: neither `=` nor a block followed.
     summary = fmt::format("expected `=` or a block body after {}, found {}", prev_text, found);
     detail = "An attribute is `name = value`; a block is `type \"label\" { ... }`.";
-  } else if (expected.contains(size_t{P::ASSIGN}) && expected.contains(size_t{P::LBRACE}) &&
-             (rule == P::RuleBodyItem || rule == P::RuleBlock || rule == P::RuleAttribute ||
-              rule == P::RuleConfigFile || rule == P::RuleBlockBody)) {
-    summary = fmt::format("expected `=` or a block body after {}, found {}", prev_text, found);
-    detail = "An attribute is `name = value`; a block is `type \"label\" { ... }`.";
-  } else if (rule == P::RuleBlock && expected.contains(size_t{P::LBRACE})) {
+  } else if (rule == P::RuleBodyItem && expected.contains(size_t{P::LBRACE}) &&
+             !expected.contains(size_t{P::RBRACE})) {
     summary = fmt::format("expected a block label or `{{` after {}, found {}", prev_text, found);
     detail = "Block labels are quoted strings or names, followed by the block body in braces.";
-  } else if ((rule == P::RuleAttribute || rule == P::RuleBlock) &&
-             expected.contains(size_t{P::NL}) && t_.types[idx] != P::NL) {
+  } else if (rule == P::RuleBodyItem && expected.contains(size_t{P::NL}) &&
+             t_.types[idx] != P::NL) {
     summary = fmt::format("newline required after an attribute, found {}", found);
     detail =
         "Each attribute and block ends at the end of its line; put the next one on a new line.";
@@ -172,17 +167,22 @@ void FriendlyErrors::report(antlr4::Parser* p, antlr4::Token* off, antlr4::Token
       summary = "newline required before `}`";
       detail = "A block written on one line holds a single attribute: `b { a = 1 }`.";
     }
-  } else if (rule == P::RuleBlock && t_.types[idx] == P::NL &&
+  } else if (rule == P::RuleBodyItem && t_.types[idx] == P::NL &&
              expected.contains(size_t{P::RBRACE})) {
     summary = "a one-line block must end with `}` right after its attribute";
     detail = "Put a line break after `{` to write a block over several lines.";
-  } else if ((rule == P::RuleConfigFile || rule == P::RuleBlockBody || rule == P::RuleBodyItem) &&
-             (expected.contains(size_t{P::IDENT}) || expected.isEmpty())) {
+  } else if (in_body && (expected.contains(size_t{P::IDENT}) || expected.isEmpty())) {
     summary = fmt::format("expected an attribute or a block, found {}", found);
     detail = "A body holds attributes (`name = value`) and blocks (`type \"label\" { ... }`).";
+  } else if (rule == P::RuleOperand && t_.types[prev] == P::DOT && idx > 0) {
+    summary = fmt::format("expected an attribute name after `.`, found {}", found);
+    detail = "After `.` comes an attribute name, an index number (`.0`) or a splat (`.*`).";
   } else if (expects_expression(expected)) {
     std::string after = idx > 0 && t_.types[prev] != P::NL ? " after " + prev_text : "";
     summary = fmt::format("expected an expression{}, found {}", after, found);
+  } else if (rule == P::RulePrimary && expected.contains(size_t{P::RBRACE}) &&
+             expected.contains(size_t{P::NL})) {
+    summary = fmt::format("expected a newline, `}}` or `,`, found {}", found);
   } else {
     std::vector<std::string> names;
     for (size_t type : expected.toList()) {

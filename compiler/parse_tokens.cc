@@ -14,21 +14,26 @@ using P = grammar::OrchParser;
 
 struct Frame {
   TokenKind opener;
-  size_t raw;     // index of the opener in raw tokens
-  bool newlines;  // newlines are significant directly inside this frame
-  int extra = 0;  // chained `?` conditionals or open template directives inside it
+  size_t raw;             // index of the opener in raw tokens
+  bool newlines;          // newlines are significant directly inside this frame
+  bool for_expr = false;  // `[for ...]` or `{for ...}`: `if` after an operand is a keyword
+  int extra = 0;          // chained `?` conditionals or open template directives inside it
 };
+
+// The directive keywords after `%{`, and the token each makes with it.
+size_t directive_type(std::string_view word) {
+  if (word == "if") return P::CTRL_IF;
+  if (word == "else") return P::CTRL_ELSE;
+  if (word == "endif") return P::CTRL_ENDIF;
+  if (word == "for") return P::CTRL_FOR;
+  if (word == "endfor") return P::CTRL_ENDFOR;
+  return 0;
+}
 
 size_t parser_type(const Token& t) {
   switch (t.kind) {
     case TokenKind::Ident:
-      if (t.text == "for") return P::FOR;
-      if (t.text == "in") return P::IN;
-      if (t.text == "if") return P::IF;
-      if (t.text == "else") return P::ELSE;
-      if (t.text == "endif") return P::ENDIF;
-      if (t.text == "endfor") return P::ENDFOR;
-      return P::IDENT;
+      return P::IDENT;  // keywords and function names are typed by context (Preparer::name_type)
     case TokenKind::Number:
       return P::NUMBER;
     case TokenKind::OQuote:
@@ -204,6 +209,14 @@ class Preparer {
         default:
           break;
       }
+      if (i == skip_) continue;  // a directive keyword, merged into its `%{`
+      if (t.kind == TokenKind::OQuote) {
+        size_t close = plain_string(i);
+        if (close != npos) {
+          i = close;
+          continue;
+        }
+      }
       if (is_closer(t.kind)) {
         if (!close(i)) continue;  // stray closer: reported and dropped
       }
@@ -219,14 +232,22 @@ class Preparer {
       bool unary = t.kind == TokenKind::Bang || (t.kind == TokenKind::Minus && !operand_end_);
       unary_run_ = unary ? unary_run_ + 1 : 0;
       if (unary && !depth_ok(i)) return std::move(out_);
-      operand_end_ = t.kind == TokenKind::Ident || t.kind == TokenKind::Number ||
-                     t.kind == TokenKind::CQuote || t.kind == TokenKind::CHeredoc ||
-                     t.kind == TokenKind::RParen || t.kind == TokenKind::RBrack ||
-                     t.kind == TokenKind::RBrace;
-      directive_depth(i);
-      push(i);
+      size_t type = t.kind == TokenKind::Ident ? name_type(i) : parser_type(t);
+      operand_end_ = t.kind == TokenKind::Number || t.kind == TokenKind::CQuote ||
+                     t.kind == TokenKind::CHeredoc || t.kind == TokenKind::RParen ||
+                     t.kind == TokenKind::RBrack || t.kind == TokenKind::RBrace ||
+                     (t.kind == TokenKind::Ident && type == P::IDENT);
+      if (t.kind == TokenKind::TemplateControl) {
+        type = directive(i);
+        if (out_.too_deep) return std::move(out_);
+      }
+      push(i, type);
+      if (type >= P::CTRL_IF && type <= P::CTRL_ENDFOR) out_.end.back() = raw[skip_].end;
       if (closer_of(t.kind) != TokenKind::Eof) {
-        stack_.push_back(Frame{t.kind, i, opener_keeps_newlines(i)});
+        Frame f{t.kind, i, opener_keeps_newlines(i)};
+        f.for_expr = starts_for_expression(i);
+        stack_.push_back(f);
+        if (f.for_expr) expect_for_intro(next_significant(i));
         if (!depth_ok(i)) return std::move(out_);
       }
     }
@@ -234,9 +255,11 @@ class Preparer {
   }
 
  private:
-  void push(size_t raw_index) {
+  void push(size_t raw_index) { push(raw_index, parser_type(out_.raw[raw_index])); }
+
+  void push(size_t raw_index, size_t type) {
     const Token& t = out_.raw[raw_index];
-    out_.types.push_back(static_cast<uint16_t>(parser_type(t)));
+    out_.types.push_back(static_cast<uint16_t>(type));
     out_.origin.push_back(static_cast<int32_t>(raw_index));
     out_.start.push_back(t.start);
     out_.end.push_back(t.end);
@@ -276,13 +299,23 @@ class Preparer {
 
   // `{` starts a body or object (newline-sensitive) unless it is `{for name ...`.
   bool opener_keeps_newlines(size_t i) const {
-    if (out_.raw[i].kind != TokenKind::LBrace) return false;
-    size_t j = next_significant(i);
-    if (j >= out_.raw.size() || out_.raw[j].kind != TokenKind::Ident || out_.raw[j].text != "for") {
-      return true;
+    return out_.raw[i].kind == TokenKind::LBrace && !starts_for_expression(i);
+  }
+
+  // `[for name` or `{for name` in an expression (a block body's `{` follows a name or label).
+  bool starts_for_expression(size_t i) const {
+    const auto& raw = out_.raw;
+    if (raw[i].kind != TokenKind::LBrack && raw[i].kind != TokenKind::LBrace) return false;
+    if (raw[i].kind == TokenKind::LBrace && !out_.types.empty()) {
+      // The `{` itself was pushed already: look at what came before it.
+      size_t n = out_.types.size();
+      size_t before = n >= 2 ? out_.types[n - 2] : 0;
+      if (before == P::IDENT || before == P::STRING || before == P::CQUOTE) return false;
     }
-    j = next_significant(j);
-    return !(j < out_.raw.size() && out_.raw[j].kind == TokenKind::Ident);
+    size_t j = next_significant(i);
+    if (j >= raw.size() || raw[j].kind != TokenKind::Ident || raw[j].text != "for") return false;
+    size_t k = next_significant(j);
+    return k < raw.size() && raw[k].kind == TokenKind::Ident;
   }
 
   size_t next_significant(size_t i) const {
@@ -293,20 +326,81 @@ class Preparer {
     return i;
   }
 
-  // `%{if ...}`/`%{for ...}` nest until `%{endif}`/`%{endfor}`; counted on the template frame.
-  void directive_depth(size_t i) {
-    const auto& raw = out_.raw;
-    if (raw[i].kind != TokenKind::Ident || i == 0 ||
-        raw[i - 1].kind != TokenKind::TemplateControl || stack_.empty()) {
-      return;
+  // The parser type of a name: a keyword where the grammar has one, FUNCTION_NAME before `(`,
+  // otherwise IDENT (so `for`, `in`, `if`... stay usable as attribute and variable names).
+  size_t name_type(size_t i) const {
+    const Token& t = out_.raw[i];
+    if (i == for_keyword_) return P::FOR;
+    if (i == in_keyword_) return P::IN;
+    if (t.text == "if" && !stack_.empty() && stack_.back().for_expr &&
+        (operand_end_ || (!out_.types.empty() && out_.types.back() == P::ELLIPSIS))) {
+      return P::IF;
     }
-    int& extra = stack_.size() >= 2 ? stack_[stack_.size() - 2].extra : top_extra_;
-    if (raw[i].text == "if" || raw[i].text == "for") {
+    bool after_dot = !out_.types.empty() && out_.types.back() == P::DOT;
+    if (!after_dot && i + 1 < out_.raw.size() && out_.raw[i + 1].kind == TokenKind::LParen) {
+      return P::FUNCTION_NAME;
+    }
+    return P::IDENT;
+  }
+
+  // After the `for` at raw index `kw`: marks it, and the `in` after its one or two names.
+  void expect_for_intro(size_t kw) {
+    const auto& raw = out_.raw;
+    for_keyword_ = kw;
+    size_t j = next_significant(kw);  // first name
+    if (j >= raw.size() || raw[j].kind != TokenKind::Ident) return;
+    size_t k = next_significant(j);
+    if (k < raw.size() && raw[k].kind == TokenKind::Comma) {
+      j = next_significant(k);  // second name
+      if (j >= raw.size() || raw[j].kind != TokenKind::Ident) return;
+      k = next_significant(j);
+    }
+    if (k < raw.size() && raw[k].kind == TokenKind::Ident && raw[k].text == "in") in_keyword_ = k;
+  }
+
+  // `%{` and its keyword become one CTRL_* token (the keyword is skipped); `%{if`/`%{for` nest
+  // until `%{endif}`/`%{endfor}`, counted on the enclosing template's frame.
+  size_t directive(size_t i) {
+    const auto& raw = out_.raw;
+    size_t j = next_significant(i);
+    size_t type =
+        j < raw.size() && raw[j].kind == TokenKind::Ident ? directive_type(raw[j].text) : 0;
+    if (type == 0) {
+      const Token& t = raw[i];
+      auto* d = sink_.error(t.start, t.end, "invalid template directive");
+      if (d)
+        d->detail =
+            "A `%{` starts a directive: `%{if ...}`, `%{else}`, `%{endif}`, `%{for ...}` or "
+            "`%{endfor}`. Write `%%{` for a literal `%{`.";
+      return P::TEMPLATE_CONTROL;
+    }
+    skip_ = j;
+    int& extra = stack_.empty() ? top_extra_ : stack_.back().extra;
+    if (type == P::CTRL_IF || type == P::CTRL_FOR) {
       ++extra;
       depth_ok(i);
-    } else if ((raw[i].text == "endif" || raw[i].text == "endfor") && extra > 0) {
+    } else if ((type == P::CTRL_ENDIF || type == P::CTRL_ENDFOR) && extra > 0) {
       --extra;
     }
+    if (type == P::CTRL_FOR) {
+      expect_for_intro(j);
+      for_keyword_ = npos;
+    }
+    return type;
+  }
+
+  // A quoted string without interpolation or directives becomes one STRING token (its origin is
+  // the opening quote). Returns the raw index of the closing quote, or npos for a template.
+  size_t plain_string(size_t i) {
+    const auto& raw = out_.raw;
+    size_t j = i + 1;
+    while (j < raw.size() && raw[j].kind == TokenKind::TemplateLit) ++j;
+    if (j >= raw.size() || raw[j].kind != TokenKind::CQuote) return npos;
+    unary_run_ = 0;
+    operand_end_ = true;
+    push(i, P::STRING);
+    out_.end.back() = raw[j].end;
+    return j;
   }
 
   int depth() const {
@@ -392,6 +486,8 @@ class Preparer {
     push(i);
   }
 
+  static constexpr size_t npos = static_cast<size_t>(-1);
+
   const SourceFile& src_;
   Entry entry_;
   ErrorSink& sink_;
@@ -400,6 +496,9 @@ class Preparer {
   int top_extra_ = 0;
   int unary_run_ = 0;
   bool operand_end_ = false;
+  size_t skip_ = npos;         // a raw token already consumed with the one before it
+  size_t for_keyword_ = npos;  // the raw index of the next `for` keyword
+  size_t in_keyword_ = npos;   // the raw index of the next `in` keyword
 };
 
 }  // namespace
@@ -429,6 +528,20 @@ std::string describe_token(const ParserTokens& t, size_t i) {
   if (type == kEofType) return "end of file";
   if (type == P::NL) return "newline";
   if (t.origin[i] < 0) return "end of file";
+  switch (type) {
+    case P::CTRL_IF:
+      return "`%{if`";
+    case P::CTRL_ELSE:
+      return "`%{else}`";
+    case P::CTRL_ENDIF:
+      return "`%{endif}`";
+    case P::CTRL_FOR:
+      return "`%{for`";
+    case P::CTRL_ENDFOR:
+      return "`%{endfor}`";
+    default:
+      break;
+  }
   const Token& r = t.raw[t.origin[i]];
   switch (r.kind) {
     case TokenKind::OQuote:
@@ -450,56 +563,61 @@ std::string describe_token(const ParserTokens& t, size_t i) {
 }  // namespace orch::parse_detail
 
 namespace orch::parse_detail {
-namespace {
 
-// A token that is only a type and an index into ParserTokens (CommonToken is ~5x larger).
-class SlimToken : public antlr4::WritableToken {
- public:
-  SlimToken(const ParserTokens& t, size_t global, size_t type)
-      : t_(&t), global_(static_cast<uint32_t>(global)), type_(static_cast<uint32_t>(type)) {}
-  std::string getText() const override {
-    int32_t o = global_ < t_->origin.size() ? t_->origin[global_] : -1;
-    return o >= 0 ? std::string(t_->raw[o].text) : std::string();
-  }
-  size_t getType() const override { return type_ == kEofType ? antlr4::Token::EOF : type_; }
-  size_t getLine() const override { return 0; }
-  size_t getCharPositionInLine() const override { return 0; }
-  size_t getChannel() const override { return antlr4::Token::DEFAULT_CHANNEL; }
-  size_t getTokenIndex() const override { return index_; }
-  size_t getStartIndex() const override {
-    return global_ < t_->start.size() ? static_cast<size_t>(t_->start[global_]) : 0;
-  }
-  size_t getStopIndex() const override { return getStartIndex() + getText().size() - 1; }
-  antlr4::TokenSource* getTokenSource() const override { return nullptr; }
-  antlr4::CharStream* getInputStream() const override { return nullptr; }
-  std::string toString() const override { return getText(); }
-  void setText(const std::string&) override {}
-  void setType(size_t t) override { type_ = static_cast<uint32_t>(t); }
-  void setLine(size_t) override {}
-  void setCharPositionInLine(size_t) override {}
-  void setChannel(size_t) override {}
-  void setTokenIndex(size_t i) override { index_ = static_cast<uint32_t>(i); }
-
- private:
-  const ParserTokens* t_;
-  uint32_t global_;
-  uint32_t index_ = 0;
-  uint32_t type_;
-};
-
-}  // namespace
-
-std::unique_ptr<antlr4::Token> ChunkSource::nextToken() {
-  if (pos_ < end_) {
-    size_t i = pos_++;
-    return std::make_unique<SlimToken>(t_, i, t_.types[i]);
-  }
-  // EOF sits where the chunk ends (the next chunk's first token, or the real EOF).
-  size_t at = std::min(end_, t_.types.size() - 1);
-  return std::make_unique<SlimToken>(t_, at, kEofType);
+std::string SlimToken::getText() const {
+  int32_t o = global_ < t_->origin.size() ? t_->origin[global_] : -1;
+  return o >= 0 ? std::string(t_->raw[o].text) : std::string();
 }
 
-antlr4::TokenFactory<antlr4::CommonToken>* ChunkSource::getTokenFactory() {
+size_t SlimToken::getStartIndex() const {
+  return global_ < t_->start.size() ? static_cast<size_t>(t_->start[global_]) : 0;
+}
+
+ChunkStream::ChunkStream(const ParserTokens& t, size_t begin, size_t end) {
+  tokens_.reserve(end - begin + 1);
+  for (size_t i = begin; i < end; ++i) tokens_.emplace_back(t, i, t.types[i], tokens_.size());
+  // EOF sits where the chunk ends (the next chunk's first token, or the real EOF).
+  tokens_.emplace_back(t, std::min(end, t.types.size() - 1), kEofType, tokens_.size());
+}
+
+antlr4::Token* ChunkStream::LT(ssize_t k) {
+  if (k == 0) return nullptr;
+  if (k < 0) {
+    return static_cast<ssize_t>(pos_) + k < 0 ? nullptr : &tokens_[pos_ + k];
+  }
+  return &tokens_[std::min(pos_ + static_cast<size_t>(k) - 1, tokens_.size() - 1)];
+}
+
+void ChunkStream::consume() {
+  if (pos_ + 1 >= tokens_.size()) throw antlr4::IllegalStateException("cannot consume EOF");
+  ++pos_;
+}
+
+std::string ChunkStream::getText(const antlr4::misc::Interval& interval) {
+  if (interval.a < 0 || interval.b < 0) return {};
+  std::string out;
+  size_t last = std::min(static_cast<size_t>(interval.b), tokens_.size() - 1);
+  for (size_t i = static_cast<size_t>(interval.a); i <= last; ++i) {
+    if (tokens_[i].getType() == antlr4::Token::EOF) break;
+    out += tokens_[i].getText();
+  }
+  return out;
+}
+
+std::string ChunkStream::getText(antlr4::RuleContext* ctx) {
+  return ctx ? getText(ctx->getSourceInterval()) : std::string();
+}
+
+std::string ChunkStream::getText(antlr4::Token* start, antlr4::Token* stop) {
+  if (!start || !stop) return {};
+  return getText(antlr4::misc::Interval(start->getTokenIndex(), stop->getTokenIndex()));
+}
+
+std::unique_ptr<antlr4::Token> ChunkStream::NoSource::nextToken() {
+  return std::make_unique<antlr4::CommonToken>(antlr4::Token::EOF);
+}
+
+antlr4::TokenFactory<antlr4::CommonToken>* ChunkStream::NoSource::getTokenFactory() {
   return antlr4::CommonTokenFactory::DEFAULT.get();
 }
 

@@ -61,6 +61,13 @@ const GateSchema* SchemaRegistry::gate(std::string_view kind) const {
   return nullptr;
 }
 
+std::string SchemaRegistry::gate_provider(std::string_view kind) const {
+  for (const auto& [name, p] : providers_)
+    for (const auto& g : p.gates)
+      if (g.kind == kind) return name;
+  return {};
+}
+
 std::vector<std::string> SchemaRegistry::resource_types() const {
   std::vector<std::string> out;
   for (const auto& [name, p] : providers_) {

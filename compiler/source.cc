@@ -26,6 +26,17 @@ Pos SourceFile::pos_at(int64_t byte) const {
   return p;
 }
 
+Pos SourceFile::pos_near(int64_t byte, int hint) const {
+  byte = std::clamp<int64_t>(byte, 0, static_cast<int64_t>(text_.size()));
+  int n = line_count();
+  for (int line = std::max(hint, 1); line <= std::min(hint + 1, n); ++line) {
+    if (byte >= line_starts_[line - 1] && (line == n || byte < line_starts_[line])) {
+      return Pos{line, static_cast<int>(byte - line_starts_[line - 1]) + 1, byte};
+    }
+  }
+  return pos_at(byte);
+}
+
 std::string_view SourceFile::line(int line) const {
   if (line < 1 || line > line_count()) return {};
   int64_t start = line_starts_[line - 1];

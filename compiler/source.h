@@ -1,8 +1,11 @@
-// Source files held in memory and positions/ranges inside them (1-based line and column, 0-based byte).
+// Source files held in memory and positions/ranges inside them (1-based line and column, 0-based
+// byte).
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,9 +18,43 @@ struct Pos {
   int64_t byte = 0;
 };
 
+// The name of a source file as ranges carry it: shared and immutable, so that copying one of
+// the millions of ranges a large configuration has allocates nothing.
+class FileName {
+ public:
+  FileName() = default;
+  FileName(std::string name)  // NOLINT: implicit, names are written as strings everywhere
+      : name_(name.empty() ? nullptr : std::make_shared<const std::string>(std::move(name))) {}
+  FileName(const char* name) : FileName(std::string(name)) {}  // NOLINT: as above
+
+  const std::string& str() const { return name_ ? *name_ : empty_name(); }
+  operator const std::string&() const { return str(); }  // NOLINT: reads like a string
+  bool empty() const { return !name_ || name_->empty(); }
+
+  friend bool operator==(const FileName& a, const FileName& b) {
+    return a.name_ == b.name_ || a.str() == b.str();
+  }
+  friend bool operator==(const FileName& a, std::string_view b) { return a.str() == b; }
+  friend bool operator==(const FileName& a, const char* b) { return a.str() == b; }
+  friend std::strong_ordering operator<=>(const FileName& a, const FileName& b) {
+    return a.str() <=> b.str();
+  }
+
+ private:
+  static const std::string& empty_name() {
+    static const std::string empty;
+    return empty;
+  }
+  std::shared_ptr<const std::string> name_;
+};
+
+inline std::ostream& operator<<(std::ostream& o, const FileName& f) {
+  return o << f.str();
+}
+
 // A half-open byte range [start, end) in one file. `file` is the name as shown to users.
 struct Range {
-  std::string file;
+  FileName file;
   Pos start;
   Pos end;
 
@@ -29,7 +66,8 @@ class SourceFile {
  public:
   SourceFile(std::string name, std::string text);
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return name_.str(); }
+  const FileName& file_name() const { return name_; }
   const std::string& text() const { return text_; }
   // Position of a byte offset (clamped to the text).
   Pos pos_at(int64_t byte) const;
@@ -37,9 +75,12 @@ class SourceFile {
   std::string_view line(int line) const;
   int line_count() const { return static_cast<int>(line_starts_.size()); }
   Range range(int64_t start_byte, int64_t end_byte) const;
+  // Like pos_at(), starting the search at line `hint` (1-based): constant time when the byte is
+  // on that line or the next, as when walking a file front to back.
+  Pos pos_near(int64_t byte, int hint) const;
 
  private:
-  std::string name_;
+  FileName name_;
   std::string text_;
   std::vector<int64_t> line_starts_;
 };

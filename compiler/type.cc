@@ -1,6 +1,8 @@
 // Type constraints: constructors, predicates, HCL spelling and structural equality.
 #include "compiler/type.h"
 
+#include "compiler/value.h"
+
 namespace orch {
 
 namespace {
@@ -42,6 +44,21 @@ Type Type::object(std::map<std::string, Type> attrs, std::set<std::string> optio
     t.optional_attrs = std::make_shared<const std::set<std::string>>(std::move(optional));
   }
   return t;
+}
+
+Type Type::object(std::map<std::string, Type> attrs, std::set<std::string> optional,
+                  std::map<std::string, Value> defaults) {
+  Type t = object(std::move(attrs), std::move(optional));
+  if (!defaults.empty()) {
+    t.optional_defaults = std::make_shared<const std::map<std::string, Value>>(std::move(defaults));
+  }
+  return t;
+}
+
+const Value* Type::optional_default(const std::string& attr) const {
+  if (!optional_defaults) return nullptr;
+  auto it = optional_defaults->find(attr);
+  return it == optional_defaults->end() ? nullptr : &it->second;
 }
 
 Type Type::tuple(std::vector<Type> elems) {
@@ -127,7 +144,11 @@ std::string Type::str() const {
         if (!first) out += ",";
         first = false;
         out += name + "=";
-        out += is_optional(name) ? "optional(" + t.str() + ")" : t.str();
+        if (const Value* d = optional_default(name)) {
+          out += "optional(" + t.str() + ", " + d->to_display() + ")";
+        } else {
+          out += is_optional(name) ? "optional(" + t.str() + ")" : t.str();
+        }
       }
       return out + "})";
     }

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "compiler/convert.h"
 #include "compiler/eval.h"
 #include "compiler/suggest.h"
 
@@ -32,6 +33,7 @@ Type parse_object(const Expr& call, Diagnostics& diags) {
   }
   std::map<std::string, Type> attrs;
   std::set<std::string> optional;
+  std::map<std::string, Value> defaults;
   for (const auto& item : call.children[0]->items) {
     if (!item.key || !item.value) continue;
     std::string name;
@@ -53,12 +55,28 @@ Type parse_object(const Expr& call, Diagnostics& diags) {
         invalid(v, diags, "optional() takes a type and an optional default: optional(string).");
         continue;
       }
-      if (v.children.size() == 2) {
-        invalid(*v.children[1], diags,
-                "Default values in optional() are not supported; handle null with coalesce().");
-      }
       attrs[name] = parse(*v.children[0], diags, false);
       optional.insert(name);
+      if (v.children.size() == 2 && v.children[1]) {
+        // The default is a constant: literals and functions, no references.
+        const Expr& d = *v.children[1];
+        BasicScope constants;
+        Diagnostics dd;
+        Value dv = evaluate(d, constants, dd);
+        std::string why;
+        std::optional<Value> c = dd.has_errors() ? std::nullopt : convert(dv, attrs[name], &why);
+        if (!c || !c->is_wholly_known()) {
+          invalid(d, diags,
+                  dd.has_errors()
+                      ? "The default of an optional attribute must be a constant value (no "
+                        "references): " +
+                            dd.list()[0].summary + "."
+                      : fmt::format("The default does not convert to {}: {}.", attrs[name].str(),
+                                    why.empty() ? "unknown value" : why));
+        } else {
+          defaults.emplace(name, std::move(*c));
+        }
+      }
       continue;
     }
     if (attrs.count(name)) {
@@ -68,7 +86,7 @@ Type parse_object(const Expr& call, Diagnostics& diags) {
     attrs[name] = parse(v, diags, true);
   }
   if (optional.empty()) return Type::object(std::move(attrs));
-  return Type::object(std::move(attrs), std::move(optional));
+  return Type::object(std::move(attrs), std::move(optional), std::move(defaults));
 }
 
 Type parse(const Expr& e, Diagnostics& diags, bool in_object) {

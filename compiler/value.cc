@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "compiler/quote.h"
+
 namespace orch {
 
 namespace {
@@ -43,43 +45,6 @@ bool is_identifier(const std::string& s) {
     if (!(std::isalnum(c) || c == '_' || c == '-')) return false;
   }
   return true;
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '$':
-      case '%':
-        // Keep the rendering a valid HCL literal: "${" and "%{" would start interpolation.
-        out += c;
-        if (i + 1 < s.size() && s[i + 1] == '{') out += c;
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 // Compares an exact integer with a double without losing precision.
@@ -152,7 +117,7 @@ bool is_scalar(const Value& v) {
 std::string display(const Value& v, int indent);
 
 std::string display_key(const std::string& k) {
-  return is_identifier(k) ? k : quote(k);
+  return is_identifier(k) ? k : quote_hcl_string(k);
 }
 
 // Short collections of scalars stay on one line; anything nested gets one item per line.
@@ -219,7 +184,7 @@ std::string display(const Value& v, int indent) {
     case ValueKind::Number:
       return format_number(v.as_number());
     case ValueKind::String:
-      return quote(v.as_string());
+      return quote_hcl_string(v.as_string());
     case ValueKind::List:
     case ValueKind::Set:
     case ValueKind::Tuple:

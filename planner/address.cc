@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "compiler/quote.h"
+
 namespace orch {
 
 namespace {
@@ -150,6 +152,13 @@ class Parser {
       if (static_cast<unsigned char>(c) < 0x20) {
         return error(pos_, "control character in a quoted key (write it as an escape: \\n, \\t)");
       }
+      // `$${` and `%%{` are a literal `${` and `%{`, as in HCL strings (quote_hcl_string).
+      if ((c == '$' || c == '%') && text_.compare(pos_ + 1, 2, std::string{c, '{'}) == 0) {
+        out += c;
+        out += '{';
+        pos_ += 3;
+        continue;
+      }
       if (c != '\\') {
         out += c;
         ++pos_;
@@ -245,33 +254,7 @@ std::strong_ordering natural_compare(std::string_view a, std::string_view b) {
 }
 
 std::string quote_key(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  return quote_hcl_string(s);
 }
 
 std::string InstanceKey::str() const {

@@ -8,6 +8,7 @@
 #include "planner/executor.h"
 #include "planner/plan_file.h"
 #include "planner/run_impl.h"
+#include "planner/timeline.h"
 
 namespace orch {
 namespace {
@@ -58,6 +59,7 @@ struct Observer : ExecObserver {
     send(e);
   }
   void on_step_finished(StepId id, const StepRecord& r) override {
+    run->release_lock(id);
     run->finished(id, r);
     check_interrupt();
     const StepInfo& info = run->info(id);
@@ -86,7 +88,10 @@ struct Observer : ExecObserver {
       send(s);
     }
   }
+  // A state lock that can be lost (an etcd lease) is checked as often as the interrupt flag.
+  std::function<void()> check_lock = [] {};
   void check_interrupt() {
+    check_lock();
     int now = *Session::interrupt_flag();
     while (seen < now && *exec) {
       ++seen;
@@ -174,14 +179,46 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   observer.run = &run;
   observer.emit = &on_event;
   observer.exec = &executor;
+
+  // Retries providers make inside an operation are reported like the executor's.
+  I.on_provider_retry = [&on_event, &I](const std::string& address, const std::string& message,
+                                        Duration delay) {
+    if (!on_event) return;
+    ApplyEvent e;
+    e.kind = ApplyEvent::Kind::Retrying;
+    e.address = address;
+    e.message = message;
+    e.took = delay;
+    e.at = I.clock->now();
+    on_event(e);
+  };
+  struct ResetRetry {
+    Session::Impl& impl;
+    ~ResetRetry() { impl.on_provider_retry = nullptr; }
+  } reset_retry{I};
+
   ExecOptions eo;
   eo.parallelism = options_.parallelism > 0 ? options_.parallelism : plan.parallelism;
+  if (I.simulation) eo.seed = I.simulation->model().seed();
   Executor ex(*I.clock, std::move(eg), eo, &observer);
   executor = &ex;
   run.set_executor(&ex);
+  // A state lock that can be lost (an etcd lease): once it is, start nothing new and fail.
+  bool lock_lost = false;
+  observer.check_lock = [&]() {
+    if (lock_lost || lock.id().empty()) return;
+    if (auto why = backend.lock_lost()) {
+      lock_lost = true;
+      diags_.error({}, "State lock lost",
+                   *why +
+                       "\norch started nothing new after this; steps already running were "
+                       "let finish. Another orch may hold the lock now: run plan again.");
+      ex.interrupt();
+    }
+  };
   // On a real clock, poll the interrupt flag while steps run.
   std::function<void()> poll = [&]() {
-    observer.check_interrupt();
+    observer.check_interrupt();  // and check_lock()
     if (!ex.finished()) I.clock->schedule(std::chrono::milliseconds(100), poll);
   };
   if (!I.clock->is_virtual()) I.clock->schedule(std::chrono::milliseconds(100), poll);
@@ -190,6 +227,12 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   run.set_executor(nullptr);
 
   summary.interrupted = result.interrupted;
+  // The timeline covers every step, those that deferred blocks' expansions added too.
+  summary.timeline = build_timeline(run.step_graph(), ex.graph(), result);
+  summary.timeline.simulated = simulated_;
+  summary.timeline.seed = eo.seed;
+  summary.timeline.command = plan.destroy_mode ? "destroy" : "apply";
+  summary.timeline.parallelism = eo.parallelism;
   summary.makespan = result.makespan;
   summary.lower_bound = result.lower_bound;
   for (StepId id : result.critical_path) {
@@ -231,6 +274,13 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   if (auto e = backend.write_snapshot(state)) {
     diags_.error({}, "Cannot write the state snapshot", e->message);
   }
+  // Every apply's timeline is kept (.orch/runs/, or .orch/simulate/runs/) for show -timeline.
+  summary.timeline.recorded_at = utc_now_rfc3339();
+  std::string timeline_error;
+  summary.timeline_file = record_timeline(
+      summary.timeline, runs_dir(I.work_dir, I.simulation != nullptr), &timeline_error);
+  if (summary.timeline_file.empty())
+    diags_.warning({}, "Cannot record the apply's timeline", timeline_error);
   return summary;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "compiler/eval.h"
+#include "planner/adopt.h"
 #include "planner/backend.h"
 #include "planner/expand.h"
 #include "planner/graph.h"
@@ -55,6 +56,7 @@ NodeOp forward_op(PlanAction a) {
 ApplyRun::ApplyRun(Session::Impl& impl, Model& model, const Plan& plan, State& state,
                    Diagnostics& diags, ApplySummary& summary)
     : I(impl), model_(model), plan_(plan), state_(state), diags_(diags), summary_(summary) {
+  generation_ = state.serial;
   for (const auto& rc : plan.changes) change_of_[rc.address] = &rc;
   for (const auto& [addr, r] : state.resources)
     if (r.has_object()) prior_[addr.str()] = ObjectState{r.id, r.attributes};
@@ -142,13 +144,28 @@ std::optional<ExecGate> ApplyRun::gate_for(const std::string& address, const Val
   Diagnostics scratch;
   ReadyWhenSpec spec = evaluate_ready_when(*b->resource->ready_when, *scope, scratch);
   ExecGate g = exec_gate(spec);
+  if (I.simulation) I.simulation->adjust_gate(b->resource->type, address, g);
   bool core = g.kind == "http" || g.kind == "tcp" || g.kind == "command";
   if (!core) {
     Provider* p = I.provider_for(b->resource->provider_key, b->resource->type);
+    auto offers = [&](Provider* q) {
+      if (!q) return false;
+      for (const auto& gs : q->schema().gates)
+        if (gs.kind == spec.kind) return true;
+      return false;
+    };
+    // The gate may belong to another provider (a machine ready when its chef_node exists).
+    if (!offers(p))
+      for (const auto& [name, q] : I.providers)
+        if (offers(q.get())) {
+          p = q.get();
+          break;
+        }
     GateRequest req;
     req.kind = spec.kind;
     req.value = spec.value;
     req.address = address;
+    req.wait = spec.timeout;
     if (self.is_mapping()) req.self = self.attributes();
     g.check = [p, req](std::function<void(GateResult)> done) {
       if (!p) {
@@ -160,6 +177,56 @@ std::optional<ExecGate> ApplyRun::gate_for(const std::string& address, const Val
       p->check_gate(req, std::move(done));
     };
   }
+  return g;
+}
+
+std::optional<StepLockSpec> ApplyRun::lock_of(const std::string& address) const {
+  auto it = instance_of_.find(address);
+  if (it == instance_of_.end() || !it->second.first->resource->lock) return std::nullopt;
+  Model::Block* b = it->second.first;
+  const ExpandedInstance* ei = it->second.second;
+  Model::Repetition rep{ei->count_index, ei->each_key, ei->each_value, std::nullopt};
+  auto scope = model_.scope(*b->module, rep);
+  std::string why;
+  auto spec = evaluate_step_lock(*b->resource->lock, *scope, &why);
+  if (!spec) spec = StepLockSpec{"address:" + b->address, "", "", {}};
+  return spec;
+}
+
+// `lock = ...`: steps with the same lock never overlap in this run (the executor's lock) and,
+// when a provider offers it (etcd_lock), in any other orch: held from start to finish.
+void ApplyRun::hold_lock_while_running(ExecStep& step, StepId self, const std::string& address,
+                                       Provider* lock_provider) {
+  StepOperation inner = std::move(step.operation);
+  step.operation = [this, inner, lock_provider, self, address](const StepContext& ctx,
+                                                               StepDone done) {
+    if (held_locks_.count(self)) return inner(ctx, done);  // a retry: still held
+    auto now = lock_of(address);                           // the lock resource is applied now
+    StepLockRequest lr{now->lock_type, now->lock_address, now->lock, address};
+    lock_provider->acquire_step_lock(
+        lr, [this, inner, ctx, done, lock_provider, self](StepLockResult r) {
+          if (r.error) return done({r.error, std::nullopt});
+          if (!r.handle.empty()) held_locks_[self] = {lock_provider, r.handle};
+          inner(ctx, done);
+        });
+  };
+}
+
+void ApplyRun::release_lock(StepId id) {
+  auto it = held_locks_.find(id);
+  if (it == held_locks_.end()) return;
+  auto [provider, handle] = it->second;
+  held_locks_.erase(it);
+  if (auto e = provider->release_step_lock(handle)) {
+    diags_.error({}, e->summary, e->detail);
+    summary_.failed.push_back({infos_[id].id, e->summary});
+  }
+}
+
+PlanGraph ApplyRun::step_graph() const {
+  PlanGraph g;
+  g.nodes.reserve(infos_.size());
+  for (const StepInfo& i : infos_) g.nodes.push_back(PlanNode{i.id, i.kind, i.op, i.address});
   return g;
 }
 
@@ -181,8 +248,34 @@ ExecStep ApplyRun::instance_step(const ResourceChange* rc, NodeOp op, StepId sel
     ApplyRequest req;
     req.type = rc->addr.type;
     req.address = address;
-    req.idempotency_token = state_.lineage + "/" + address;
+    req.idempotency_token = create_token(state_, rc->addr, generation_, rc->adopt_id.empty());
     if (auto p = prior_.find(address); p != prior_.end()) req.prior = p->second;
+    // An object the state does not hold (adopted, or found for an interrupted create).
+    if (!req.prior && !rc->prior_id.empty())
+      req.prior = ObjectState{rc->prior_id,
+                              rc->before.is_mapping() ? rc->before.attributes() : ValueMap{}};
+    if (is_pure_adoption(*rc)) {
+      ResourceState rs;
+      rs.type = rc->addr.type;
+      rs.provider = rc->provider;
+      rs.mode = rc->addr.mode;
+      rs.id = rc->adopt_id;
+      rs.attributes = req.prior->attributes;
+      for (const auto& d : rc->depends_on)
+        if (auto pa = parse_address(d); pa.ok()) rs.dependencies.push_back(*pa.address);
+      std::sort(rs.dependencies.begin(), rs.dependencies.end());
+      rs.dependencies.erase(std::unique(rs.dependencies.begin(), rs.dependencies.end()),
+                            rs.dependencies.end());
+      Value self_value = Value::object(rs.attributes);
+      StepOutcome out;
+      out.gate = gate_for(address, self_value);
+      rs.gate_pending = out.gate.has_value();
+      if (rs.gate_pending) gate_pending_.insert(address);
+      write(StateChange::put(rc->addr, rs));
+      model_.set_value(address, block, self_value);
+      when_durable([done, out = std::move(out)]() { done(out); });
+      return;
+    }
 
     if (op == NodeOp::Delete) {
       req.action = ChangeAction::Delete;
@@ -195,9 +288,8 @@ ExecStep ApplyRun::instance_step(const ResourceChange* rc, NodeOp op, StepId sel
           write(StateChange::remove(rc->addr));
           if (rc->action == PlanAction::Delete) model_.erase_value(address, block);
         }
-        flush();
         ++summary_.destroyed;
-        done({});
+        when_durable([done]() { done({}); });
       });
       return;
     }
@@ -261,13 +353,13 @@ ExecStep ApplyRun::instance_step(const ResourceChange* rc, NodeOp op, StepId sel
                  req = std::move(req)]() {
       provider->apply(req, [this, rc, done, address, block, create, token](ApplyResult res) {
         if (res.error || !res.object) {
-          if (create) {
-            write(StateChange::intent_done(rc->addr, token));
-            flush();
-          }
-          done({res.error ? res.error
-                          : std::optional<ProviderError>(plain_error("provider returned no object")),
-                std::nullopt});
+          StepOutcome failed{res.error ? res.error
+                                       : std::optional<ProviderError>(
+                                             plain_error("provider returned no object")),
+                             std::nullopt};
+          if (!create) return done(failed);
+          write(StateChange::intent_done(rc->addr, token));
+          when_durable([done, failed]() { done(failed); });
           return;
         }
         ResourceState rs;
@@ -306,6 +398,11 @@ ExecStep ApplyRun::instance_step(const ResourceChange* rc, NodeOp op, StepId sel
     write(StateChange::creating(rc->addr, rc->addr.type, rc->provider, token, utc_now_rfc3339()));
     when_durable(std::move(send));
   };
+  auto spec = op == NodeOp::Create || op == NodeOp::Update ? lock_of(rc->address) : std::nullopt;
+  if (spec) step.lock = spec->name;
+  Provider* lock_provider =
+      spec && !spec->lock_type.empty() ? I.provider_for("", spec->lock_type) : nullptr;
+  if (lock_provider) hold_lock_while_running(step, self, rc->address, lock_provider);
   return step;
 }
 

@@ -16,6 +16,7 @@
 #include "planner/model.h"
 #include "planner/plan.h"
 #include "planner/run_impl.h"
+#include "planner/step_lock.h"
 
 namespace orch {
 
@@ -46,6 +47,11 @@ class ApplyRun {
   // A step became terminal: a failed gate taints the applied object (replaced next time); a
   // gate that held clears the object's gate_pending mark.
   void finished(StepId id, const StepRecord& record);
+  // Releases the cross-process lock (etcd_lock) a finished step held, if any; a release that
+  // fails is an error of the run.
+  void release_lock(StepId id);
+  // Every step as a plan node (the plan's, then those expansions added), for the timeline.
+  PlanGraph step_graph() const;
   // Journal records appended so far made durable now (the end of the run).
   void flush_now();
   // Appends a state change (durable at the end of the loop turn, see flush()).
@@ -56,6 +62,12 @@ class ApplyRun {
                          std::vector<StepId> any_preds);
   StepOperation expand_operation(const PlanDeferred* deferred, StepId self);
   std::optional<ExecGate> gate_for(const std::string& address, const Value& self) const;
+  // The `lock` meta-argument of an instance, evaluated now (its lock resource may just have been
+  // applied); nullopt when the block has none.
+  std::optional<StepLockSpec> lock_of(const std::string& address) const;
+  // Wraps a step's operation so that it holds the provider's cross-process lock while it runs.
+  void hold_lock_while_running(ExecStep& step, StepId self, const std::string& address,
+                               Provider* lock_provider);
   void flush();
   void when_durable(std::function<void()> fn);
   StepId add_info(StepInfo info);
@@ -77,6 +89,8 @@ class ApplyRun {
   std::map<std::string, StepId> step_of_;     // plan node id → step
   std::set<std::string> replace_;
   std::set<std::string> gate_pending_;  // written with gate_pending set, gate not held yet
+  uint64_t generation_ = 0;             // the state's serial when the apply began (create_token)
+  std::map<StepId, std::pair<Provider*, std::string>> held_locks_;  // step → provider, handle
 
   bool state_error_ = false;
   std::vector<std::function<void()>> after_flush_;

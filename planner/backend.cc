@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "planner/local_backend.h"
+#include "providers/etcd/etcd_backend.h"  // open_etcd_backend(): the etcd wire format stays there
 
 namespace orch {
 
@@ -109,7 +110,9 @@ std::unique_ptr<Backend> open_backend(const BackendConfig& config, std::string* 
     }
     return std::make_unique<LocalBackend>(std::move(opts));
   }
-  return fail(fmt::format("unknown backend type \"{}\" (available: \"local\")", config.type));
+  if (config.type == "etcd") return etcd::open_etcd_backend(config, error);
+  return fail(
+      fmt::format("unknown backend type \"{}\" (available: \"etcd\", \"local\")", config.type));
 }
 
 }  // namespace orch

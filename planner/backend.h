@@ -99,6 +99,10 @@ class Backend {
   [[nodiscard]] virtual BackendStatus force_unlock(const std::string& id) = 0;
   // The current holder, if any (for messages and `force-unlock` confirmation).
   [[nodiscard]] virtual BackendStatus lock_holder(std::optional<LockInfo>& out) = 0;
+  // Why the lock this process holds was lost since it was taken (an etcd lease that expired or
+  // was revoked by force-unlock); nullopt while it is held, and for locks that cannot be lost.
+  // Safe to call from any thread. An apply that sees it starts nothing new and fails.
+  virtual std::optional<std::string> lock_lost() const { return std::nullopt; }
 };
 
 // Holds a backend's lock for a scope; unlocks on destruction (errors there are ignored: the

@@ -59,8 +59,16 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
   if (in.refreshed && in.prior && in.prior->has_object() && !in.current)
     rc.drift = "has been deleted outside orch";
   if (in.refreshed && in.prior && in.prior->has_object() && in.current && !is_data) {
-    ValueMap prior_attrs = mark_schema_sensitive(in.schema, in.prior->attributes);
-    if (!object_of(prior_attrs).equals(rc.before)) rc.drift = "has changed outside orch";
+    // Drift is a change of what the configuration can set: attributes only the provider
+    // reports (computed, not configurable — a node's ohai_time) change on their own.
+    auto settable = [&](ValueMap m) {
+      if (in.schema)
+        for (const auto& a : in.schema->attributes)
+          if (a.computed && !a.optional && !a.required) m.erase(a.name);
+      return object_of(mark_schema_sensitive(in.schema, std::move(m)));
+    };
+    if (!settable(in.prior->attributes).equals(settable(in.current->attributes)))
+      rc.drift = "has changed outside orch";
   }
 
   auto prevent = [&](const char* what) {
@@ -138,8 +146,10 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
       planned[name] = bv;
       continue;
     }
+    // A provider that planned the object and says "unknown" means it: the value changes on
+    // apply (an election whose leader left the candidates).
     if ((computed_only(name) || (name == "id" && !in.schema)) &&
-        (missing || it->second.is_unknown() || it->second.is_null()))
+        (missing || it->second.is_null() || (it->second.is_unknown() && !in.planned)))
       planned[name] = bv;
   }
 
@@ -185,6 +195,7 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
     return rc;
   }
   rc.action = PlanAction::Update;
+  if (in.planned) rc.notes = in.planned->notes;
   if (std::find(changed.begin(), changed.end(), "triggers") != changed.end())
     rc.reason = ChangeReason::UpdateBecauseTriggers;
   return rc;

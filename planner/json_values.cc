@@ -225,11 +225,12 @@ class ValueBuilder : public nlohmann::json_sax<json> {
     return true;
   }
 
-  // The body of a tagged parent stays raw (no copy into a Value and out again).
+  // The body of a tagged parent stays raw (no copy into a Value and out again); the types of
+  // $null and $unknown are read as values (type_from_value).
   bool body_of_tagged_parent() const {
     if (stack_.empty()) return false;
     const Frame& p = stack_.back();
-    return p.object && p.tagged && p.key == p.tag && p.key != "$null";
+    return p.object && p.tagged && p.key == p.tag && p.key != "$null" && p.key != "$unknown";
   }
 
   // A closed plain array or object.

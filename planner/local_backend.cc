@@ -425,7 +425,8 @@ BackendStatus LocalBackend::flush() {
   }
   bool ok = !injected("journal_write") && write_all(journal_fd_, pending_);
   int err = errno ? errno : EIO;
-  if (ok && (injected("journal_sync") || ::fdatasync(journal_fd_) != 0)) {
+  if (ok &&
+      (injected("journal_sync") || (options_.sync_journal && ::fdatasync(journal_fd_) != 0))) {
     ok = false;
     err = errno ? errno : EIO;
   }

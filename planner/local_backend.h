@@ -16,6 +16,9 @@ namespace orch {
 
 struct LocalBackendOptions {
   std::string path = ".orch/state.json";  // the snapshot; the other files sit beside it
+  // False: journal records are written but not fsync'd (a -simulate rehearsal's state, where
+  // thousands of steps per second matter more than surviving a power cut).
+  bool sync_journal = true;
   // Fault injection for tests: called before each step of a write ("journal_write",
   // "journal_sync", "backup", "snapshot_write", "snapshot_sync", "snapshot_rename", "dir_sync");
   // returning true makes that step fail as if the OS had returned EIO.

@@ -384,6 +384,7 @@ InstanceNeeds Model::needs(Block& b, const ExpandedInstance& inst) {
   for (const orch::Block* nb : r.blocks)
     if (nb) collect_references(nb->body, refs);
   if (r.triggers) collect_references(*r.triggers, refs);
+  if (r.lock) collect_references(*r.lock, refs);  // a step waits for its lock resource
   if (r.ready_when) {
     if (r.ready_when->value) collect_references(*r.ready_when->value, refs);
     for (const auto& [n, a] : r.ready_when->args)

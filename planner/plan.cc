@@ -120,6 +120,7 @@ int PlanGraph::find(const std::string& id) const {
 PlanCounts Plan::counts() const {
   PlanCounts c;
   for (const auto& rc : changes) {
+    if (!rc.adopt_id.empty()) ++c.adopt;
     switch (rc.action) {
       case PlanAction::Create:
         ++c.add;
@@ -154,7 +155,8 @@ int Plan::gates_to_check() const {
 bool Plan::has_changes() const {
   if (!deferred.empty() || gates_to_check() > 0) return true;
   for (const auto& rc : changes)
-    if (rc.action != PlanAction::NoOp && rc.action != PlanAction::Read) return true;
+    if ((rc.action != PlanAction::NoOp && rc.action != PlanAction::Read) || !rc.adopt_id.empty())
+      return true;
   for (const auto& oc : outputs)
     if (oc.action != PlanAction::NoOp) return true;
   return false;

@@ -59,6 +59,11 @@ struct ResourceChange {
   // The object's readiness gate was never confirmed (an apply stopped while waiting for it):
   // apply checks it again, even when nothing else changes.
   bool gate_pending = false;
+  // Adoption (planner/adopt.h): the id of an existing object, marked for this stack, that this
+  // change records in state instead of creating one. With action NoOp, it is only recorded.
+  std::string adopt_id;
+  // The provider's notes on how the change is made ("stop, modify, start").
+  std::vector<std::string> notes;
 };
 
 // A rollout of one counted block: canaries first, then batches. Steps list the instances (their
@@ -154,6 +159,7 @@ struct PlanGraph {
 
 struct PlanCounts {
   int add = 0, change = 0, destroy = 0, read = 0;
+  int adopt = 0;  // existing objects recorded in state (also counted in `change` when updated)
 };
 
 struct Plan {

@@ -218,6 +218,8 @@ bool plan_file_to_text(const PlanFile& pf, std::string& text, std::string* error
     o.key("create_before_destroy"), o.boolean(rc.create_before_destroy);
     o.key("drift"), o.str(rc.drift);
     if (rc.gate_pending) o.key("gate_pending"), o.boolean(true);
+    if (!rc.adopt_id.empty()) o.key("adopt_id"), o.str(rc.adopt_id);
+    if (!rc.notes.empty()) o.key("notes"), o.strings(rc.notes);
     o.close('}');
   }
   o.close(']');
@@ -381,6 +383,8 @@ std::optional<PlanFile> plan_file_from_text(std::string_view text, std::string* 
     rc.create_before_destroy = in.boolean(e, "create_before_destroy");
     rc.drift = in.str(e, "drift");
     rc.gate_pending = in.boolean(e, "gate_pending", false);
+    rc.adopt_id = in.str(e, "adopt_id", false);
+    rc.notes = in.strings(e, "notes", false);
     p.changes.push_back(std::move(rc));
   }
   for (const auto& e : in.list(j, "deferred", false)) {

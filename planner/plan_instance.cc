@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "compiler/eval.h"
+#include "planner/adopt.h"
 #include "planner/clock.h"
 #include "planner/diff.h"
 #include "planner/run_impl.h"
@@ -57,6 +58,20 @@ InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const Expand
     in.current = ObjectState{in.prior->id, in.prior->attributes};
   }
   in.refreshed = refreshed && refreshed->count(inst.address) > 0;
+  // Adoption: no object in state, but one exists (a create interrupted after its intent was
+  // recorded, found by refresh; or one marked for this stack that the state lost).
+  std::string adopt;
+  if (!r.is_data() && !destroy && !(in.prior && in.prior->has_object())) {
+    if (in.current) {
+      adopt = in.current->id;
+    } else if (owned) {
+      if (auto o = owned->find(inst.address); o != owned->end()) {
+        in.current = o->second;
+        adopt = o->second.id;
+      }
+    }
+    if (owned) owned->erase(inst.address);
+  }
   in.lifecycle = lifecycle_of(r);
   in.replace_requested = replace && replace->count(inst.address) > 0;
   in.destroy_mode = destroy;
@@ -84,6 +99,7 @@ InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const Expand
   Planned out;
   ResourceChange& rc = out.change;
   rc = diff_instance(in, diags);
+  if (!adopt.empty()) mark_adoption(rc, adopt);
   rc.gate_pending = in.prior && in.prior->gate_pending && rc.action == PlanAction::NoOp &&
                     r.ready_when && !destroy;
   if (r.is_data() && rc.action == PlanAction::NoOp && in.current && clock)
@@ -95,7 +111,7 @@ InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const Expand
   GraphInstance& gi = out.graph;
   gi.address = inst.address;
   gi.block = b.address;
-  gi.action = rc.action;
+  gi.action = graph_action(rc);
   set_needs(gi, rc, model.needs(b, inst));
   if (in.prior)
     for (const auto& d : in.prior->dependencies) gi.destroy_deps.push_back(d.resource().str());

@@ -36,6 +36,9 @@ struct InstancePlanner {
   // Reads data sources with known configuration now (plan); null: they are read during apply.
   Clock* clock = nullptr;
   bool destroy = false;
+  // Objects marked for this stack that the state does not know (planner/adopt.h), by address:
+  // an instance with no object in state adopts its own (taken from the map); null: none.
+  std::map<std::string, ObjectState>* owned = nullptr;
 
   struct Planned {
     ResourceChange change;

@@ -134,7 +134,9 @@ json plan_to_json(const Plan& plan) {
       for (const auto& p : rc.replace_paths) paths.push_back(json::array({p}));
       c["replace_paths"] = paths;
     }
+    if (!rc.adopt_id.empty()) c["importing"] = {{"id", rc.adopt_id}};
     e["change"] = c;
+    if (!rc.notes.empty()) e["notes"] = rc.notes;
     if (rc.reason != ChangeReason::None) e["action_reason"] = reason_name(rc.reason);
     if (!rc.depends_on.empty()) e["depends_on"] = rc.depends_on;
     if (rc.create_before_destroy) e["create_before_destroy"] = true;

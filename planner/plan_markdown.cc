@@ -27,7 +27,8 @@ std::string render_plan_markdown(const Plan& plan) {
     return out;
   }
   out += "### orch plan: " + std::to_string(c.add) + " to add, " + std::to_string(c.change) +
-         " to change, " + std::to_string(c.destroy) + " to destroy";
+         " to change, " + std::to_string(c.destroy) + " to destroy" +
+         (c.adopt > 0 ? ", " + std::to_string(c.adopt) + " to adopt" : std::string());
   if (!plan.deferred.empty())
     out += ", " + std::to_string(plan.deferred.size()) + " block" +
            (plan.deferred.size() == 1 ? "" : "s") + " known after apply";
@@ -39,6 +40,7 @@ std::string render_plan_markdown(const Plan& plan) {
       {"Replace", {PlanAction::DeleteThenCreate, PlanAction::CreateThenDelete}},
       {"Destroy", {PlanAction::Delete}},
       {"Read", {PlanAction::Read}},
+      {"Adopt", {PlanAction::NoOp}},  // only adoptions: plain no-ops are left out below
   };
   out += "| Action | Resources |\n|---|---:|\n";
   std::vector<std::pair<const Section*, std::vector<const ResourceChange*>>> groups;
@@ -46,7 +48,7 @@ std::string render_plan_markdown(const Plan& plan) {
     std::vector<const ResourceChange*> list;
     for (const auto& rc : plan.changes)
       for (auto a : s.actions)
-        if (rc.action == a) list.push_back(&rc);
+        if (rc.action == a && (a != PlanAction::NoOp || !rc.adopt_id.empty())) list.push_back(&rc);
     if (list.empty()) continue;
     out += std::string("| ") + s.title + " | " + std::to_string(list.size()) + " |\n";
     groups.emplace_back(&s, std::move(list));
@@ -69,6 +71,8 @@ std::string render_plan_markdown(const Plan& plan) {
       if (rc->reason == ChangeReason::DeleteBecauseNoResourceConfig)
         out += " — not in configuration";
       if (!rc->drift.empty()) out += " — " + rc->drift;
+      if (!rc->adopt_id.empty()) out += " — adopts " + code(rc->adopt_id);
+      for (const auto& n : rc->notes) out += " — " + n;
       out += "\n";
     }
     out += "\n</details>\n";

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "compiler/quote.h"
 #include "planner/graph.h"
 
 namespace orch {
@@ -18,32 +19,6 @@ const char* kGreen = "\x1b[32m";
 const char* kYellow = "\x1b[33m";
 const char* kRed = "\x1b[31m";
 const char* kCyan = "\x1b[36m";
-
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out + "\"";
-}
 
 bool is_ident(const std::string& s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -113,7 +88,7 @@ class Renderer {
     for (const auto& k : keys) {
       auto bi = b.find(k);
       auto ai = a.find(k);
-      Row r{is_object && is_ident(k) ? k : quote(k),
+      Row r{is_object && is_ident(k) ? k : quote_hcl_string(k),
             bi != b.end() ? bi->second : Value(),
             ai != a.end() ? ai->second : Value(),
             bi != b.end() && !bi->second.is_null(),
@@ -251,6 +226,11 @@ class Renderer {
 
 std::string header_text(const ResourceChange& rc) {
   const std::string& a = rc.address;
+  if (!rc.adopt_id.empty()) {
+    if (rc.action == PlanAction::NoOp) return a + " will be adopted (" + rc.adopt_id + ")";
+    if (rc.action == PlanAction::Update)
+      return a + " will be adopted (" + rc.adopt_id + ") and updated in-place";
+  }
   switch (rc.action) {
     case PlanAction::Create:
       return a + " will be created";
@@ -380,7 +360,7 @@ std::string render_value_inline(const Value& v) {
     case ValueKind::Number:
       return format_number(v.as_number());
     case ValueKind::String:
-      return quote(v.as_string());
+      return quote_hcl_string(v.as_string());
     case ValueKind::List:
     case ValueKind::Set:
     case ValueKind::Tuple: {
@@ -399,7 +379,7 @@ std::string render_value_inline(const Value& v) {
       bool first = true;
       bool obj = v.kind() == ValueKind::Object;
       for (const auto& [k, e] : v.attributes()) {
-        s += (first ? "" : ", ") + (obj && is_ident(k) ? k : quote(k)) + " = " +
+        s += (first ? "" : ", ") + (obj && is_ident(k) ? k : quote_hcl_string(k)) + " = " +
              render_value_inline(e);
         first = false;
       }
@@ -413,8 +393,9 @@ std::string render_plan_summary(const Plan& plan) {
   auto c = plan.counts();
   if (plan.destroy_mode && c.add == 0 && c.change == 0)
     return "Plan: 0 to add, 0 to change, " + std::to_string(c.destroy) + " to destroy.";
+  std::string adopt = c.adopt > 0 ? ", " + std::to_string(c.adopt) + " to adopt" : "";
   return "Plan: " + std::to_string(c.add) + " to add, " + std::to_string(c.change) +
-         " to change, " + std::to_string(c.destroy) + " to destroy.";
+         " to change, " + std::to_string(c.destroy) + " to destroy" + adopt + ".";
 }
 
 std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options) {
@@ -435,7 +416,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
 
   std::vector<const ResourceChange*> shown;
   for (const auto& rc : plan.changes)
-    if (rc.action != PlanAction::NoOp || rc.gate_pending) shown.push_back(&rc);
+    if (rc.action != PlanAction::NoOp || rc.gate_pending || !rc.adopt_id.empty())
+      shown.push_back(&rc);
   const bool any_deferred = !plan.deferred.empty();
   bool outputs_change = false;
   for (const auto& oc : plan.outputs)
@@ -452,7 +434,12 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
 
   if (!shown.empty() || any_deferred) {
     std::set<PlanAction> used;
-    for (auto* rc : shown) used.insert(rc->action);
+    bool adopts = false;
+    for (auto* rc : shown) {
+      used.insert(rc->action);
+      // A no-op is shown when adopted, or when its readiness gate is checked again.
+      adopts |= rc->action == PlanAction::NoOp && !rc->adopt_id.empty();
+    }
     if (any_deferred) used.insert(PlanAction::Create);
     out +=
         "orch used the selected providers to generate the following execution plan. Resource\n"
@@ -466,6 +453,9 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
       out += r.paint("+/-", kGreen) + " create replacement and then destroy\n";
     if (used.count(PlanAction::Read))
       out += " " + r.paint("<=", kCyan) + " read (data resources)\n";
+    if (adopts)
+      out += " " + r.paint("<-", kCyan) +
+             " adopt (exists, marked for this stack: recorded in state, not created)\n";
     out += "\norch will perform the following actions:\n";
 
     // Where each instance sits in its block's rollout (one pass, not a search per instance).
@@ -498,8 +488,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
         out += "  # ready when " + gate_text(*g) + "\n";
       auto a = parse_address(d.block);
       std::string kw = a.ok() && a.address->mode == ResourceMode::Data ? "data" : "resource";
-      out += "  " + r.paint("+", kGreen) + " " + kw + " " + quote(a.ok() ? a.address->type : "") +
-             " " + quote(a.ok() ? a.address->name : "") + " {\n";
+      out += "  " + r.paint("+", kGreen) + " " + kw + " " + quote_hcl_string(a.ok() ? a.address->type : "") +
+             " " + quote_hcl_string(a.ok() ? a.address->name : "") + " {\n";
       r.attrs(6, Value(), d.after, true, {}, false, {});
       out += "    }\n";
     };
@@ -511,6 +501,10 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
       out += "  " + r.bold("# " + header_text(*rc)) + "\n";
       std::string note = reason_note(*rc);
       if (!note.empty()) out += "  # " + note + "\n";
+      if (!rc->adopt_id.empty() && rc->action != PlanAction::NoOp &&
+          rc->action != PlanAction::Update)
+        out += "  # (adopts " + rc->adopt_id + ", marked for this stack, to replace it)\n";
+      for (const auto& n : rc->notes) out += "  # note: " + n + "\n";
       if (is_replace(rc->action) && !rc->replace_paths.empty() &&
           rc->reason == ChangeReason::ReplaceBecauseCannotUpdate) {
         std::string paths;
@@ -559,14 +553,20 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
           gutter = " " + r.paint("<=", kCyan);
           break;
         case PlanAction::NoOp:
-          gutter = "   ";
+          // An adoption; otherwise an unchanged object whose gate is checked again.
+          gutter = rc->adopt_id.empty() ? "   " : " " + r.paint("<-", kCyan);
           break;
       }
-      out += gutter + " " + kw + " " + quote(rc->addr.type) + " " + quote(rc->addr.name) + " {\n";
+      out += gutter + " " + kw + " " + quote_hcl_string(rc->addr.type) + " " +
+             quote_hcl_string(rc->addr.name) + " {\n";
+      const bool adoption = rc->action == PlanAction::NoOp && !rc->adopt_id.empty();
+      // A gate checked again on an unchanged object: only what identifies it.
       bool hide = rc->action == PlanAction::Update || is_replace(rc->action) ||
-                  rc->action == PlanAction::NoOp;
-      Value before =
-          rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value() : rc->before;
+                  (rc->action == PlanAction::NoOp && !adoption);
+      // An adoption (NoOp) lists the object as it is, without change symbols.
+      Value before = rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value()
+                     : rc->action == PlanAction::NoOp                                  ? rc->after
+                                                                                       : rc->before;
       Value after = rc->action == PlanAction::Delete ? Value() : rc->after;
       r.attrs(6, before, after, true, rc->replace_paths, hide, {"id", "name"});
       out += "    }\n";

@@ -3,16 +3,18 @@
 #include "planner/run.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "compiler/check.h"
-#include "compiler/diagnostic_render.h"
 #include "compiler/eval.h"
 #include "compiler/load.h"
+#include "planner/adopt.h"
 #include "planner/backend.h"
+#include "planner/backend_init.h"
 #include "planner/diff.h"
 #include "planner/graph.h"
 #include "planner/model.h"
@@ -42,6 +44,16 @@ void Session::request_interrupt() {
 }
 
 // Reads every *.orch file under `dir` (recursively: modules may live below it) for snapshots.
+// The stack's name, which providers put in ownership marks (EC2 tags `orch:stack`, Chef's
+// `normal.orch.<stack>`): $ORCH_STACK, or the root module's directory name.
+std::string stack_name(const std::string& dir) {
+  if (const char* env = std::getenv("ORCH_STACK"); env && *env) return env;
+  fs::path p = fs::absolute(dir).lexically_normal();
+  std::string name = p.filename().string();
+  if (name.empty()) name = p.parent_path().filename().string();
+  return name.empty() ? "default" : name;
+}
+
 static void snapshot_files(const fs::path& dir, std::map<std::string, std::string>& out) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
@@ -56,44 +68,6 @@ static void snapshot_files(const fs::path& dir, std::map<std::string, std::strin
     ss << in.rdbuf();
     out[fs::relative(it->path(), dir).generic_string()] = ss.str();
   }
-}
-
-// The backend `config` names (local when it has no backend block).
-static std::unique_ptr<Backend> backend_of(const Config& config, const std::string& dir,
-                                           Diagnostics& diags) {
-  BackendConfig bc;
-  bc.work_dir = dir;
-  if (config.backend) {
-    bc.type = config.backend->type;
-    if (config.backend->body) {
-      BasicScope scope;
-      for (const auto& a : config.backend->body->attributes)
-        if (a.value) bc.settings[a.name] = evaluate(*a.value, scope, diags);
-    }
-  }
-  std::string err;
-  auto backend = open_backend(bc, &err);
-  if (!backend)
-    diags.error(config.backend ? config.backend->range : Range{}, "Invalid backend", err);
-  return backend;
-}
-
-std::unique_ptr<Backend> open_configured_backend(const std::string& dir, std::string* error) {
-  SourceManager sources;
-  Diagnostics diags;
-  auto config = load_config(dir.empty() ? "." : dir, sources, diags);
-  if (!config || !config->backend) {
-    BackendConfig bc;
-    bc.work_dir = dir;
-    return open_backend(bc, error);
-  }
-  Diagnostics backend_diags;
-  auto backend = backend_of(*config, dir, backend_diags);
-  if (!backend && error) {
-    *error = render_diagnostics(backend_diags, sources, RenderOptions{});
-    while (!error->empty() && error->back() == '\n') error->pop_back();
-  }
-  return backend;
 }
 
 bool Session::load(const PlanFile* snapshot) {
@@ -140,8 +114,48 @@ bool Session::load(const PlanFile* snapshot) {
     if (diags_.has_errors()) return false;
   }
 
-  I.backend = backend_of(*config_, dir, diags_);
-  if (!I.backend) return false;
+  // Backend.
+  BackendConfig bc;
+  bc.work_dir = dir;
+  if (config_->backend) {
+    bc.type = config_->backend->type;
+    if (config_->backend->body) {
+      BasicScope scope;
+      for (const auto& a : config_->backend->body->attributes)
+        if (a.value) bc.settings[a.name] = evaluate(*a.value, scope, diags_);
+    }
+  }
+  if (!options_.backend_config.empty() && !config_->backend) {
+    diags_.error({}, "Invalid -backend-config",
+                 "-backend-config needs a backend block in the configuration (for example "
+                 "`backend \"etcd\" {}`, with the settings given on the command line).");
+    return false;
+  }
+  for (const auto& [k, v] : effective_backend_overrides(bc.type, dir, options_.backend_config,
+                                                        options_.use_recorded_backend_config))
+    bc.settings[k] = Value::string(v);
+  if (!options_.initializing) {
+    if (auto why = backend_needs_init(bc, dir)) {
+      diags_.error(config_->backend ? config_->backend->range : Range{},
+                   "Backend initialization required", *why);
+      return false;
+    }
+  }
+  std::string err;
+  if (options_.simulate) {
+    // A rehearsal: twins of every provider, and a state of its own (planner/simulation.h).
+    SimulationOptions so{options_.simulate_profile, options_.simulate_seed};
+    I.simulation = Simulation::prepare(*config_, dir, so, options_.schemas, sources_, diags_);
+    if (!I.simulation) return false;
+    I.backend = I.simulation->open_backend(bc, diags_);
+    if (!I.backend) return false;
+  } else {
+    I.backend = open_backend(bc, &err);
+  }
+  if (!I.backend) {
+    diags_.error(config_->backend ? config_->backend->range : Range{}, "Invalid backend", err);
+    return false;
+  }
   if (auto e = I.backend->load(I.loaded)) {
     diags_.error({}, "Cannot load state", e->message);
     return false;
@@ -151,7 +165,13 @@ bool Session::load(const PlanFile* snapshot) {
   // Providers: every provider named by a resource, a provider block or the state.
   std::set<std::string> names;
   std::function<void(const Config&)> walk = [&](const Config& c) {
-    for (const auto& [a, r] : c.resources) names.insert(SchemaRegistry::provider_of(r.type));
+    for (const auto& [a, r] : c.resources) {
+      names.insert(SchemaRegistry::provider_of(r.type));
+      // A gate of another provider (ready_when { chef_node = ... } on a machine) needs it too.
+      if (r.ready_when && options_.schemas)
+        if (auto gp = options_.schemas->gate_provider(r.ready_when->kind); !gp.empty())
+          names.insert(gp);
+    }
     for (const auto& [k, p] : c.providers) names.insert(p.name);
     for (const auto& [n, m] : c.modules)
       if (m.child) walk(*m.child);
@@ -161,8 +181,9 @@ bool Session::load(const PlanFile* snapshot) {
     std::string p = r.provider.substr(0, r.provider.find('.'));
     names.insert(p.empty() ? SchemaRegistry::provider_of(r.type) : p);
   }
-  simulated_ = options_.simulate.value_or(
-      std::all_of(names.begin(), names.end(), [](const auto& n) { return n == "sim"; }));
+  simulated_ = !options_.real_clock &&
+               (options_.simulate || std::all_of(names.begin(), names.end(),
+                                                 [](const auto& n) { return n == "sim"; }));
   if (simulated_)
     I.clock = std::make_unique<VirtualClock>();
   else
@@ -171,6 +192,7 @@ bool Session::load(const PlanFile* snapshot) {
   Model root_scope_model(*config_, I.variables, diags_);
   for (const auto& name : names) {
     std::unique_ptr<Provider> p = options_.make_provider ? options_.make_provider(name) : nullptr;
+    if (p && I.simulation) p = I.simulation->twin(std::move(p));
     if (!p) {
       diags_.error({}, "Provider \"" + name + "\" is not available",
                    "This orch has no provider named \"" + name + "\" compiled in.");
@@ -185,11 +207,21 @@ bool Session::load(const PlanFile* snapshot) {
     ProviderContext ctx;
     ctx.clock = I.clock.get();
     ctx.state_lineage = I.loaded.state.lineage;
+    ctx.stack = stack_name(dir);
     ctx.work_dir = dir;
+    ctx.retry = [impl = impl_.get()](const std::string& address, const std::string& message,
+                                     Duration delay) {
+      if (impl->on_provider_retry) impl->on_provider_retry(address, message, delay);
+    };
+    if (I.simulation) ctx.seed = I.simulation->model().seed();
     p->configure(cfg, ctx, diags_);
     I.providers[name] = std::move(p);
   }
   return !diags_.has_errors();
+}
+
+const Simulation* Session::simulation() const {
+  return impl_->simulation.get();
 }
 
 Provider* Session::Impl::provider_for(const std::string& provider_key, const std::string& type) {
@@ -212,11 +244,19 @@ PlanFile Session::plan_file(Plan plan) const {
   pf.config_dir = fs::absolute(options_.dir).lexically_normal().string();
   pf.config_files = impl_->config_files;
   if (options_.parallelism > 0) pf.options["parallelism"] = std::to_string(options_.parallelism);
+  if (options_.simulate) {
+    // A rehearsal's plan is applied as a rehearsal (a real apply would refuse it as stale).
+    pf.options["simulate"] = "true";
+    if (!options_.simulate_profile.empty())
+      pf.options["simulate_profile"] = fs::absolute(options_.simulate_profile).string();
+    if (options_.simulate_seed)
+      pf.options["simulate_seed"] = std::to_string(*options_.simulate_seed);
+  }
   return pf;
 }
 
 // Refresh: one read_many per (provider, type), run on the loop.
-void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
+void Session::Impl::refresh(bool enabled, Diagnostics& diags, bool pending_only) {
   // Objects as the state has them; refreshed ones are replaced by what the providers read.
   struct Batch {
     std::vector<ReadItem> items;
@@ -225,7 +265,8 @@ void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
   std::map<std::pair<Provider*, std::string>, Batch> batches;
   for (const auto& [addr, r] : loaded.state.resources) {
     if (r.mode == ResourceMode::Data) continue;
-    Provider* p = enabled ? provider_for(r.provider, r.type) : nullptr;
+    const bool read = enabled && !(pending_only && r.has_object());
+    Provider* p = read ? provider_for(r.provider, r.type) : nullptr;
     if (p) {
       Batch& b = batches[{p, r.type}];
       b.items.push_back(ReadItem{addr.str(), r.id, r.attributes});
@@ -259,7 +300,8 @@ void Session::Impl::refresh(bool enabled, Diagnostics& diags) {
 
 std::optional<Plan> Session::plan() {
   Impl& I = *impl_;
-  I.refresh(options_.refresh && !options_.destroy, diags_);
+  // Destroy refreshes only interrupted creates: what they made must be destroyed too.
+  I.refresh(options_.refresh, diags_, options_.destroy);
   if (diags_.has_errors()) return std::nullopt;
 
   Plan plan;
@@ -291,6 +333,20 @@ std::optional<Plan> Session::plan() {
     replace_set.insert(parsed.address->str());
   }
 
+  // Objects marked for this stack that the state does not know: adopted, not created again.
+  std::map<std::string, ObjectState> owned;
+  if (options_.refresh && !options_.destroy) {
+    std::set<std::pair<Provider*, std::string>> types;
+    std::function<void(const Config&)> walk = [&](const Config& c) {
+      for (const auto& [a, r] : c.resources)
+        if (!r.is_data()) types.insert({I.provider_for(r.provider_key, r.type), r.type});
+      for (const auto& [n, m] : c.modules)
+        if (m.child) walk(*m.child);
+    };
+    walk(*config_);
+    owned = find_owned({types.begin(), types.end()}, *I.clock, diags_);
+  }
+
   I.model = std::make_unique<Model>(*config_, I.variables, diags_);
   Model& model = *I.model;
   std::vector<GraphInstance> ginst;
@@ -306,6 +362,7 @@ std::optional<Plan> Session::plan() {
   ip.replace = &replace_set;
   ip.clock = I.clock.get();
   ip.destroy = options_.destroy;
+  ip.owned = &owned;
 
   model.plan_block = [&](Model::Block& b) {
     auto scope = model.scope(*b.module);
@@ -339,6 +396,13 @@ std::optional<Plan> Session::plan() {
     plan.changes.push_back(std::move(p.change));
   }
 
+  for (const auto& [address, object] : owned) {
+    auto pa = parse_address(address);
+    if (!planned.count(address) && (!pa.ok() || !I.loaded.state.find(*pa.address)))
+      diags_.warning({}, address + " (" + object.id + ") is marked for this stack but is not in "
+                     "the configuration or the state",
+                     "orch leaves it alone. Add it to the configuration to adopt it, or delete it.");
+  }
   plan.graph = build_plan_graph(ginst, diags_);
   if (!options_.targets.empty() && !diags_.has_errors()) {
     auto kept_list = targeted_addresses(plan.graph, options_.targets, diags_);

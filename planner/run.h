@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "compiler/vars.h"
 #include "planner/plan.h"
 #include "planner/plan_file.h"
+#include "planner/timeline.h"
 #include "providers/provider.h"
 
 namespace orch {
@@ -23,6 +25,7 @@ namespace orch {
 class Backend;
 class Clock;
 class Model;
+class Simulation;
 
 struct RunOptions {
   std::string dir = ".";  // the root module
@@ -33,9 +36,20 @@ struct RunOptions {
   bool destroy = false;
   bool lock = true;
   int parallelism = 0;    // 0: no global limit
-  // Virtual clock: true forces it, false forces the real clock (the sim provider's durations
-  // then take real time), unset: virtual when every provider is `sim`.
-  std::optional<bool> simulate;
+  bool simulate = false;  // virtual clock (implied when every provider is `sim`)
+  // -simulate=false: no virtual clock even when every provider is `sim` (its durations then
+  // take real time).
+  bool real_clock = false;
+  // With `simulate`: every provider is its simulated twin and the state lives under
+  // .orch/simulate/ (planner/simulation.h). The profile file and seed override the
+  // configuration's simulate block.
+  std::string simulate_profile;
+  std::optional<uint64_t> simulate_seed;
+  // -backend-config KEY=VALUE: on top of the backend block and of what `orch init` recorded
+  // for a backend of the same type (unless use_recorded_backend_config is false).
+  std::map<std::string, std::string> backend_config;
+  bool use_recorded_backend_config = true;
+  bool initializing = false;  // `orch init`: do not insist that the backend was initialised
   // Compiled-in providers and their schemas (providers/registry.h); tests may inject others.
   std::function<std::unique_ptr<Provider>(const std::string& name)> make_provider;
   const SchemaRegistry* schemas = nullptr;
@@ -71,8 +85,13 @@ struct ApplySummary {
   Duration lower_bound{0};
   std::vector<std::pair<std::string, Duration>> critical_path;  // address, its own duration
   std::vector<std::pair<std::string, Value>> outputs;           // name, value (marks kept)
+  Timeline timeline;          // every step's times, waits and failures
+  std::string timeline_file;  // where it was recorded (.orch/runs/…), empty if it was not
   bool ok() const { return failed.empty() && skipped.empty() && !interrupted; }
 };
+
+// The stack's name for ownership marks: $ORCH_STACK, or the root module directory's name.
+std::string stack_name(const std::string& dir);
 
 class Session {
  public:
@@ -105,6 +124,8 @@ class Session {
   SourceManager& sources() { return sources_; }
   const Config* config() const { return config_.get(); }
   bool simulated() const { return simulated_; }
+  // The -simulate rehearsal (twins, profile, simulated state); null without -simulate.
+  const Simulation* simulation() const;
 
   struct Impl;  // the run's internals (run_impl.h), shared by the planner's own files
 
@@ -117,10 +138,5 @@ class Session {
   std::unique_ptr<Impl> impl_;
 };
 
-// The backend the configuration in `dir` names: its `backend` block, or the local state file
-// (.orch/state.json) when there is none or `dir` holds no configuration. For the commands that
-// only read or edit state (show, output, state, force-unlock): other errors in the
-// configuration do not stop them. nullptr and `error` (rendered diagnostics) for a bad backend.
-std::unique_ptr<Backend> open_configured_backend(const std::string& dir, std::string* error);
 
 }  // namespace orch

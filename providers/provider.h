@@ -28,6 +28,11 @@ struct ProviderContext {
   std::function<void(const std::string& kind, const std::string& address,
                      const std::string& message)>
       event;
+  // Reports a retry the provider makes itself (one request inside an operation, after a 5xx,
+  // 429 or reset), so that it shows in the apply's progress and -json stream like the
+  // executor's own retries. May be empty.
+  std::function<void(const std::string& address, const std::string& message, Duration delay)>
+      retry;
 };
 
 // An error from a provider operation. `retryable` errors (5xx, 429, timeouts, resets) are retried
@@ -56,6 +61,15 @@ struct ReadResult {
   std::map<std::string, ObjectState> objects;
   std::optional<ProviderError> error;
   int requests = 0;  // API calls made (for batching checks and benchmarks)
+};
+
+// Objects a provider finds marked as owned by this stack (EC2 tags orch:stack / orch:address),
+// by the address they are marked with, that the state does not claim: what `plan` offers to
+// adopt instead of creating anew.
+struct OwnedResult {
+  std::map<std::string, ObjectState> objects;
+  std::optional<ProviderError> error;
+  int requests = 0;
 };
 
 enum class ChangeAction { NoOp, Create, Read, Update, Delete, Replace };
@@ -104,6 +118,23 @@ struct GateRequest {
   Value value;
   std::string address;  // the step it gates
   ValueMap self;        // the step's object attributes (for `self` references)
+  // How long one check may wait for the condition to come true (providers that can watch, such
+  // as etcd, answer the moment it holds); 0: look once and answer.
+  Duration wait{0};
+};
+
+// A lock a step holds while it runs (`lock = etcd_lock.maintenance`), offered by the provider of
+// the lock resource: mutual exclusion across orch processes, on top of the executor's own.
+struct StepLockRequest {
+  std::string lock_type;     // "etcd_lock"
+  std::string lock_address;  // "etcd_lock.maintenance"
+  ValueMap lock;             // the lock resource's applied attributes
+  std::string holder;        // the step's address (holder information for others)
+};
+
+struct StepLockResult {
+  std::optional<ProviderError> error;
+  std::string handle;  // for release_step_lock; empty: nothing to release
 };
 
 struct GateResult {
@@ -139,6 +170,23 @@ class Provider {
   // Readiness gates this provider offers (kinds listed in schema().gates).
   virtual void check_gate(const GateRequest& request, std::function<void(GateResult)> done) = 0;
   virtual ProviderLimits limits() const { return {}; }
+  // Takes a step lock declared by one of this provider's resources; `done` (on the loop) once it
+  // is held, which may be after another process releases it. Default: no cross-process locks.
+  virtual void acquire_step_lock(const StepLockRequest&, std::function<void(StepLockResult)> done) {
+    done({});
+  }
+  // Releases it. An error when the lock was lost while held (e.g. its lease expired), so that
+  // mutual exclusion may have been broken.
+  virtual std::optional<ProviderError> release_step_lock(const std::string& handle) {
+    (void)handle;
+    return std::nullopt;
+  }
+  // Objects of `type` marked for this stack that no ReadItem of this run claimed (see
+  // OwnedResult). Providers without ownership marks find nothing.
+  virtual void list_owned(const std::string& type, std::function<void(OwnedResult)> done) {
+    (void)type;
+    done(OwnedResult{});
+  }
 };
 
 // Creates providers by name ("sim", ...). Providers not compiled in are absent.

@@ -4,7 +4,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "providers/chef/chef_provider.h"
+#include "providers/ec2/ec2_provider.h"
+#include "providers/local/local_provider.h"
+#include "providers/etcd/etcd_provider.h"
 #include "providers/sim/sim_provider.h"
+#include "providers/ssh/ssh_provider.h"
 
 namespace orch {
 
@@ -17,7 +22,12 @@ struct Entry {
 
 // Sorted by name.
 constexpr Entry kProviders[] = {
+    {"chef", [] { return std::unique_ptr<Provider>(std::make_unique<ChefProvider>()); }},
+    {"ec2", [] { return std::unique_ptr<Provider>(std::make_unique<Ec2Provider>()); }},
+    {"etcd", [] { return std::unique_ptr<Provider>(std::make_unique<etcd::EtcdProvider>()); }},
+    {"local", [] { return std::unique_ptr<Provider>(std::make_unique<LocalProvider>()); }},
     {"sim", [] { return std::unique_ptr<Provider>(std::make_unique<SimProvider>()); }},
+    {"ssh", [] { return std::unique_ptr<Provider>(std::make_unique<SshProvider>()); }},
 };
 
 }  // namespace

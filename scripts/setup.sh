@@ -6,11 +6,11 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   antlr4 libantlr4-runtime-dev
   libboost-dev libboost-graph-dev
-  libfmt-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev
-  nlohmann-json3-dev libcli11-dev libpugixml-dev
+  libfmt-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libpugixml-dev libtoml11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client openssh-server openssh-client
-  python3 clang ccache
+  python3 clang libclang-rt-14-dev ccache
 )
 
 missing=()

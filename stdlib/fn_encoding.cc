@@ -12,53 +12,12 @@
 #include <fmt/format.h>
 
 #include "compiler/convert.h"
+#include "compiler/quote.h"
 #include "stdlib/fn_util.h"
 
 namespace orch::fn {
 
 namespace {
-
-void json_string(const std::string& s, std::string& out) {
-  out += '"';
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '<':
-      case '>':
-      case '&':
-        // As Go's encoding/json (and so Terraform) does, for safe embedding in HTML.
-        out += fmt::format("\\u{:04x}", c);
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                   (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-                    static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-          out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-          i += 2;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
 
 void json_value(const Value& v, std::string& out) {
   switch (v.kind()) {
@@ -76,7 +35,7 @@ void json_value(const Value& v, std::string& out) {
       return;
     }
     case ValueKind::String:
-      json_string(v.as_string(), out);
+      append_json_string(v.as_string(), out);
       return;
     case ValueKind::List:
     case ValueKind::Set:
@@ -98,7 +57,7 @@ void json_value(const Value& v, std::string& out) {
       for (const auto& [k, e] : v.attributes()) {
         if (!first) out += ',';
         first = false;
-        json_string(k, out);
+        append_json_string(k, out);
         out += ':';
         json_value(e, out);
       }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "compiler/convert.h"
+#include "compiler/quote.h"
 #include "stdlib/fn_util.h"
 
 namespace orch::fn {
@@ -31,36 +32,6 @@ std::string pad(std::string s, const Spec& sp, bool numeric) {
     return s.substr(0, sign) + std::string(n, '0') + s.substr(sign);
   }
   return std::string(n, ' ') + s;
-}
-
-std::string go_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 [[noreturn]] void bad_value(const std::string& verb, size_t pos, const std::string& why) {
@@ -131,7 +102,7 @@ std::string format_one(const Value& raw, const Spec& sp, const std::string& verb
           for (int i = 0; i < sp.precision; ++i) s += chars[static_cast<size_t>(i)];
         }
       }
-      return pad(sp.verb == 'q' ? go_quote(s) : s, sp, false);
+      return pad(sp.verb == 'q' ? quote_json_string(s) : s, sp, false);
     }
     case 't': {
       auto c = convert(v, Type::boolean());

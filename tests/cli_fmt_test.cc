@@ -141,7 +141,7 @@ TEST_F(CliFmt, MissingPathAndWrongExtension) {
 
 TEST_F(CliFmt, UnknownFlagIsAUsageErrorWithASuggestion) {
   auto r = run_orch_process({"fmt", "-chek"});
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("unknown flag -chek"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("Did you mean \"-check\"?"), std::string::npos) << r.err;
 }

@@ -70,7 +70,7 @@ TEST(CmdStateTest, ListShowAndJson) {
   EXPECT_EQ(r.out.find("hunter2"), std::string::npos);
 
   r = run_orch(dir.path(), "state show 'sim_machine.node[x]'");
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.code, 1);  // a usage error, as in Terraform
   EXPECT_NE(r.err.find("column 18"), std::string::npos) << r.err;
   r = run_orch(dir.path(), "state show sim_machine.gone");
   EXPECT_EQ(r.code, 1);

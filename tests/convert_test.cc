@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "compiler/eval.h"
+#include "compiler/parse.h"
+
 namespace orch {
 namespace {
 
@@ -152,6 +155,55 @@ TEST(ConvertTest, ParseNumber) {
   EXPECT_FALSE(parse_number("inf"));
   EXPECT_FALSE(parse_number("1.2.3"));
   EXPECT_EQ(format_number(*parse_number("99999999999999999999")), "1e+20");
+}
+
+}  // namespace
+}  // namespace orch
+
+namespace orch {
+namespace {
+
+// A type constraint written in the language, as `variable` blocks declare them.
+Type constraint(const std::string& text) {
+  SourceFile src("t.orch", text);
+  Diagnostics d;
+  ExprPtr e = parse_expression(src, d);
+  Type t = parse_type_expr(*e, d);
+  EXPECT_TRUE(d.empty()) << text << ": " << (d.empty() ? "" : d.list()[0].detail);
+  return t;
+}
+
+TEST(ConvertTest, OptionalAttributesGetTheirDefaults) {
+  Type t = constraint(
+      "object({ size = number, kind = optional(string, \"ssd\"), note = optional(string),"
+      " backup = optional(object({ keep = optional(number, 7) }), {}) })");
+  EXPECT_EQ(t.str(),
+            "object({backup=optional(object({keep=optional(number, 7)}), { keep = 7 }),"
+            "kind=optional(string, \"ssd\"),note=optional(string),size=number})");
+  auto v = convert(Value::object({{"size", Value::number(10)}}), t);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->to_display(),
+            "{\n  backup = { keep = 7 }\n  kind   = \"ssd\"\n  note   = null\n  size   = 10\n}");
+  // An explicit null gets the default too; a given value wins.
+  auto w = convert(Value::object({{"size", Value::number(1)},
+                                  {"kind", Value::null()},
+                                  {"backup", Value::object({{"keep", Value::number(2)}})}}),
+                   t);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->attributes().at("kind").as_string(), "ssd");
+  EXPECT_EQ(w->attributes().at("backup").attributes().at("keep").as_number().i, 2);
+}
+
+TEST(ConvertTest, OptionalDefaultsMustBeConstantsOfTheType) {
+  for (const char* bad : {"object({ a = optional(number, \"x\") })",
+                          "object({ a = optional(string, var.x) })", "list(optional(string))"}) {
+    SourceFile src("t.orch", bad);
+    Diagnostics d;
+    ExprPtr e = parse_expression(src, d);
+    parse_type_expr(*e, d);
+    ASSERT_FALSE(d.empty()) << bad;
+    EXPECT_EQ(d.list()[0].summary, "Invalid type specification") << bad;
+  }
 }
 
 }  // namespace

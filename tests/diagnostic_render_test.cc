@@ -80,7 +80,7 @@ Diagnostics spec_diagnostics(const nlohmann::json& spec, const SourceFile& file)
     diag.summary = d["summary"];
     diag.detail = d.value("detail", "");
     diag.range = spec_range(d, file);
-    if (d.contains("file")) diag.range.file = d["file"];
+    if (d.contains("file")) diag.range.file = d["file"].get<std::string>();
     for (const auto& n : d.value("notes", nlohmann::json::array())) {
       diag.notes.push_back(DiagnosticNote{n["message"], spec_range(n, file)});
     }

@@ -203,6 +203,21 @@ TEST_F(DiffTest, DriftChangedIsRepaired) {
   EXPECT_EQ(rc.drift, "has changed outside orch");
 }
 
+TEST_F(DiffTest, ComputedOnlyChangesAreNotDrift) {
+  with_object();
+  in.refreshed = true;
+  AttributeSchema reported;
+  reported.name = "reported_at";
+  reported.type = Type::number();
+  reported.computed = true;
+  schema.attributes.push_back(reported);
+  prior.attributes["reported_at"] = Value::number(1);
+  in.current->attributes["reported_at"] = Value::number(2);
+  in.config = ValueMap{{"name", Value::string("node-1")}};
+  auto rc = run();
+  EXPECT_EQ(rc.drift, "");
+}
+
 TEST_F(DiffTest, SensitiveSchemaAttributesMarked) {
   with_object();
   in.config = ValueMap{{"name", Value::string("node-1")}, {"password", Value::string("pw")}};

@@ -66,6 +66,10 @@ ProviderSchema sim_schema() {
       computed("private_ip", str, "Deterministic 10.x.y.z address derived from the name."),
       computed("private_dns", str, "<name>.sim.internal"),
   };
+  machine.simulation.duration_attributes = {{"create", "boot_time"}};
+  machine.simulation.latency = {{"update", "5s"}, {"delete", "5s"}};
+  machine.simulation.templates = {{"private_dns", "${name}.sim.internal"}};
+  machine.simulation.id_prefix = "m-";
   p.resources["sim_machine"] = machine;
 
   Schema task;
@@ -84,6 +88,11 @@ ProviderSchema sim_schema() {
       computed("id", str, "Provider id (t-…)."),
       computed("runs", num, "How many times the task has run."),
   };
+  task.simulation.duration_attributes = {{"create", "duration"}, {"update", "duration"}};
+  task.simulation.latency = {{"delete", "1s"}};
+  task.simulation.fail_rate_attribute = "fail_rate";
+  task.simulation.counters = {{"runs", ""}};
+  task.simulation.id_prefix = "t-";
   p.resources["sim_task"] = task;
 
   Schema election;
@@ -97,6 +106,10 @@ ProviderSchema sim_schema() {
       computed("leader", str, "The elected candidate."),
       computed("epoch", num, "Incremented each time the leader changes."),
   };
+  election.simulation.latency = {{"duration", "500ms"}};
+  election.simulation.first_ready = {{"leader", "candidates"}};
+  election.simulation.counters = {{"epoch", "leader"}};
+  election.simulation.id_prefix = "e-";
   p.resources["sim_election"] = election;
   return p;
 }

@@ -1,0 +1,140 @@
+// The etcd provider's schema: provider config, etcd_key, etcd_election, etcd_lock, the
+// etcd_prefix data source and the etcd_key / etcd_value readiness gates (see docs/etcd.md).
+#include "providers/etcd/etcd_provider.h"
+
+namespace orch::etcd {
+
+namespace {
+
+AttributeSchema required(std::string name, Type type, std::string description,
+                         bool force_new = false) {
+  AttributeSchema a;
+  a.name = std::move(name);
+  a.type = std::move(type);
+  a.required = true;
+  a.force_new = force_new;
+  a.description = std::move(description);
+  return a;
+}
+
+AttributeSchema optional(std::string name, Type type, std::optional<Value> def,
+                         std::string description) {
+  AttributeSchema a;
+  a.name = std::move(name);
+  a.type = std::move(type);
+  a.optional = true;
+  a.default_value = std::move(def);
+  a.description = std::move(description);
+  return a;
+}
+
+AttributeSchema computed(std::string name, Type type, std::string description) {
+  AttributeSchema a;
+  a.name = std::move(name);
+  a.type = std::move(type);
+  a.computed = true;
+  a.description = std::move(description);
+  return a;
+}
+
+}  // namespace
+
+ProviderSchema etcd_schema() {
+  const Type str = Type::string();
+  const Type num = Type::number();
+  ProviderSchema p;
+  p.name = "etcd";
+  p.config.description = "An etcd v3 cluster, through its JSON gateway.";
+  p.config.attributes = {
+      optional("endpoints", Type::list(str), std::nullopt,
+               "Client URLs (http:// or https://); several for failover. Default: "
+               "$ETCDCTL_ENDPOINTS (comma-separated)."),
+      optional("prefix", str, Value::string("/orch"),
+               "Where orch keeps its own keys: elections under <prefix>/<name>/, locks under "
+               "<prefix>/locks/<name>/."),
+      optional("ca_file", str, std::nullopt, "PEM bundle of CAs that sign etcd's certificate."),
+      optional("cert_file", str, std::nullopt, "Client certificate (PEM) for mutual TLS."),
+      optional("key_file", str, std::nullopt, "Its private key (PEM)."),
+      optional("timeout", str, Value::string("30s"),
+               "How long one operation may take, retries on other endpoints included."),
+      optional("request_timeout", str, Value::string("10s"), "How long one HTTP request may take."),
+  };
+
+  Schema key;
+  key.description =
+      "A key and its value. With `ttl` the key is put on a lease that orch keeps alive only "
+      "while it runs: it disappears within `ttl` after orch exits, and the next apply puts it "
+      "back.";
+  key.attributes = {
+      required("key", str, "The full etcd key, e.g. \"/cluster/cdh/config\".", true),
+      required("value", str, "The value."),
+      optional("ttl", str, std::nullopt,
+               "A duration (at least \"2s\"): put the key on a lease kept alive while orch runs."),
+      computed("id", str, "The key."),
+      computed("create_revision", num, "etcd revision that created the key."),
+      computed("mod_revision", num, "etcd revision of the last change."),
+      computed("version", num, "Number of changes since creation."),
+      computed("lease", str, "Lease ID (hex) with `ttl`; \"\" without."),
+  };
+  p.resources["etcd_key"] = key;
+
+  Schema election;
+  election.description =
+      "A leader election among `candidates`. With depends_on = [any(x)] the leader is the "
+      "candidate whose instance of x became ready first (it stands for an instance when it equals "
+      "its address or one of its string attributes); otherwise the first candidate. Written with "
+      "a create-if-absent transaction to <prefix>/<name>/leader (and the epoch to "
+      "<prefix>/<name>/epoch) for nodes to read. A leader that is still a candidate stays leader; "
+      "one that left the candidates is replaced by a new election (epoch + 1).";
+  election.attributes = {
+      required("name", str, "Election name; its keys are <prefix>/<name>/leader and /epoch.", true),
+      required("candidates", Type::list(str), "Candidate values (e.g. private DNS names)."),
+      computed("id", str, "The leader key."),
+      computed("key", str, "<prefix>/<name>/leader: where nodes read the leader."),
+      computed("leader", str, "The elected candidate."),
+      computed("epoch", num, "1 for the first leader, + 1 at each new election."),
+  };
+  // For the schema-driven simulator (providers/simtwin), once compiler/schema.h has
+  // SimulationHints: leader ← the first ready of `candidates` (ApplyRequest::satisfied_by, kept
+  // while still a candidate), epoch counts changes of leader:
+  //   election.simulation.first_ready = {{"leader", "candidates"}};
+  //   election.simulation.counters = {{"epoch", "leader"}};
+  //   election.simulation.latency = {{"duration", "20ms"}};
+  p.resources["etcd_election"] = election;
+
+  Schema lock;
+  lock.description =
+      "A named mutual exclusion for steps: resources with `lock = etcd_lock.NAME` never run at "
+      "the same time, in this orch or any other (the lock is etcd's /v3/lock on "
+      "<prefix>/locks/<name>, so `etcdctl lock` takes the same lock). Creates nothing in etcd "
+      "until a step takes it.";
+  lock.attributes = {
+      required("name", str, "Lock name.", true),
+      optional("ttl", str, Value::string("30s"),
+               "TTL of the lease a holder keeps alive: a killed holder's lock frees within it."),
+      optional("timeout", str, Value::string("30m"),
+               "How long a step waits for the lock before it fails."),
+      computed("id", str, "The lock's key prefix."),
+      computed("key", str, "<prefix>/locks/<name>"),
+  };
+  p.resources["etcd_lock"] = lock;
+
+  Schema prefix;
+  prefix.description = "Every key under a prefix and its value, read at one revision.";
+  prefix.attributes = {
+      required("prefix", str, "The key prefix, e.g. \"/cluster/cdh/\"."),
+      computed("keys", Type::list(str), "Every key under the prefix, sorted."),
+      computed("values", Type::map(str), "Key → value."),
+      computed("revision", num, "The etcd revision the keys were read at."),
+  };
+  p.data_sources["etcd_prefix"] = prefix;
+
+  p.gates = {
+      {"etcd_key", str, "Holds when the etcd key exists (watched, not polled)."},
+      {"etcd_value", Type::object({{"key", str}, {"value", str}}),
+       "Holds when the etcd key has this value (watched, not polled)."},
+  };
+  return p;
+}
+
+}  // namespace orch::etcd
