@@ -266,7 +266,8 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     }
   }
   if (s.simulated && (s.makespan.count() > 0 || !s.critical_path.empty())) {
-    std::cout << "\nSimulated makespan: " << short_duration(s.makespan.count()) << " (virtual clock";
+    std::cout << "\nSimulated makespan: " << short_duration(s.makespan.count())
+              << " (virtual clock";
     if (s.timeline.seed) std::cout << ", seed " << s.timeline.seed;
     std::cout << ")\n";
     // The critical path with times, what held steps back, failures and what they blocked.

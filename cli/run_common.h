@@ -24,8 +24,8 @@ struct RunFlags {
   // -simulate (a rehearsal on twins), -simulate=false (no simulation: even the sim provider runs
   // on the real clock); unset: the virtual clock when every provider is sim.
   std::optional<bool> simulate;
-  std::string simulate_profile;  // -simulate-profile FILE (implies -simulate)
-  int64_t simulate_seed = -1;    // -simulate-seed N (implies -simulate); -1: not given
+  std::string simulate_profile;             // -simulate-profile FILE (implies -simulate)
+  int64_t simulate_seed = -1;               // -simulate-seed N (implies -simulate); -1: not given
   std::vector<std::string> backend_config;  // -backend-config KEY=VALUE
 };
 

@@ -106,7 +106,8 @@ struct Observer : ExecObserver {
                         : "Interrupt received: starting nothing new, waiting for " + steps +
                               " in flight to finish (interrupt again to abandon them).";
       else if (seen == 2)
-        e.message = "Second interrupt: abandoning " + steps + " in flight; their outcome is "
+        e.message = "Second interrupt: abandoning " + steps +
+                    " in flight; their outcome is "
                     "unknown (the next plan reads what exists).";
       if (!e.message.empty()) send(e);
       (*exec)->interrupt();

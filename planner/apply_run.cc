@@ -252,8 +252,8 @@ ExecStep ApplyRun::instance_step(const ResourceChange* rc, NodeOp op, StepId sel
     if (auto p = prior_.find(address); p != prior_.end()) req.prior = p->second;
     // An object the state does not hold (adopted, or found for an interrupted create).
     if (!req.prior && !rc->prior_id.empty())
-      req.prior = ObjectState{rc->prior_id,
-                              rc->before.is_mapping() ? rc->before.attributes() : ValueMap{}};
+      req.prior =
+          ObjectState{rc->prior_id, rc->before.is_mapping() ? rc->before.attributes() : ValueMap{}};
     if (is_pure_adoption(*rc)) {
       ResourceState rs;
       rs.type = rc->addr.type;
@@ -321,16 +321,16 @@ ExecStep ApplyRun::instance_step(const ResourceChange* rc, NodeOp op, StepId sel
       }
     }
     if (op == NodeOp::Read) {
-      provider->read_data(rc->addr.type, planned,
-                          [this, done, address, block](std::optional<ValueMap> v,
-                                                       std::optional<ProviderError> e) {
-                            if (e) {
-                              done({e, std::nullopt});
-                              return;
-                            }
-                            model_.set_value(address, block, Value::object(v ? *v : ValueMap{}));
-                            done({});
-                          });
+      provider->read_data(
+          rc->addr.type, planned,
+          [this, done, address, block](std::optional<ValueMap> v, std::optional<ProviderError> e) {
+            if (e) {
+              done({e, std::nullopt});
+              return;
+            }
+            model_.set_value(address, block, Value::object(v ? *v : ValueMap{}));
+            done({});
+          });
       return;
     }
     req.planned = std::move(planned);
@@ -349,14 +349,13 @@ ExecStep ApplyRun::instance_step(const ResourceChange* rc, NodeOp op, StepId sel
       }
     }
     const std::string token = req.idempotency_token;
-    auto send = [this, rc, provider, done, address, block, create, token,
-                 req = std::move(req)]() {
+    auto send = [this, rc, provider, done, address, block, create, token, req = std::move(req)]() {
       provider->apply(req, [this, rc, done, address, block, create, token](ApplyResult res) {
         if (res.error || !res.object) {
-          StepOutcome failed{res.error ? res.error
-                                       : std::optional<ProviderError>(
-                                             plain_error("provider returned no object")),
-                             std::nullopt};
+          StepOutcome failed{
+              res.error ? res.error
+                        : std::optional<ProviderError>(plain_error("provider returned no object")),
+              std::nullopt};
           if (!create) return done(failed);
           write(StateChange::intent_done(rc->addr, token));
           when_durable([done, failed]() { done(failed); });
@@ -424,8 +423,8 @@ StepOperation ApplyRun::expand_operation(const PlanDeferred* d, StepId self) {
       return;
     }
     if (ed.has_errors()) {
-      done({plain_error(d->block + ": " + ed.list()[0].summary, ed.list()[0].detail),
-            std::nullopt});
+      done(
+          {plain_error(d->block + ": " + ed.list()[0].summary, ed.list()[0].detail), std::nullopt});
       return;
     }
     model_.set_expansion(*b, std::move(ex));
@@ -479,8 +478,9 @@ StepOperation ApplyRun::expand_operation(const PlanDeferred* d, StepId self) {
     std::set<std::string> keys;
     std::vector<const ExpandedInstance*> order;  // natural order, as the plan's rollouts
     for (const auto& inst : b->expansion.instances) order.push_back(&inst);
-    std::sort(order.begin(), order.end(),
-              [](const ExpandedInstance* x, const ExpandedInstance* y) { return x->addr < y->addr; });
+    std::sort(order.begin(), order.end(), [](const ExpandedInstance* x, const ExpandedInstance* y) {
+      return x->addr < y->addr;
+    });
     for (const ExpandedInstance* inst : order) {
       keys.insert(inst->address);
       instance_of_[inst->address] = {b, inst};
@@ -492,8 +492,8 @@ StepOperation ApplyRun::expand_operation(const PlanDeferred* d, StepId self) {
       if (addr.resource() == block_addr && addr.has_key() && !keys.count(addr.str()))
         add_change(ip.orphan(addr, r).change);
     if (ed.has_errors()) {
-      done({plain_error(d->block + ": " + ed.list()[0].summary, ed.list()[0].detail),
-            std::nullopt});
+      done(
+          {plain_error(d->block + ": " + ed.list()[0].summary, ed.list()[0].detail), std::nullopt});
       return;
     }
     // Dependents of the block wait for every instance; any(block) for the first one.
@@ -542,9 +542,9 @@ bool ApplyRun::build(ExecGraph& eg) {
     ExecStep step;
     step.address = n.id;
     // An any-of node over a deferred block waits for its expansion, which adds the group.
-    bool any_of_expansion = n.kind == NodeKind::AnyOf &&
-                            std::any_of(adj.preds[i].begin(), adj.preds[i].end(),
-                                        [&](int p) { return expand_nodes.count(p) > 0; });
+    bool any_of_expansion =
+        n.kind == NodeKind::AnyOf && std::any_of(adj.preds[i].begin(), adj.preds[i].end(),
+                                                 [&](int p) { return expand_nodes.count(p) > 0; });
     if (n.kind == NodeKind::AnyOf && !any_of_expansion) {
       step.any_of.push_back({});
       for (int p : adj.preds[i]) step.any_of.back().push_back(static_cast<StepId>(p));

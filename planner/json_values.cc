@@ -160,8 +160,8 @@ class ValueBuilder : public nlohmann::json_sax<json> {
     bool object = false;
     Mode mode = Mode::Value;
     bool plain_keys = false;  // a map of values ($map/$object body, a site's map): no tags
-    bool tagged = false;   // this object is a `$`-tagged value
-    bool raw_body = false; // the tag's body arrived as a collection (in elems/attrs below)
+    bool tagged = false;      // this object is a `$`-tagged value
+    bool raw_body = false;    // the tag's body arrived as a collection (in elems/attrs below)
     size_t keys = 0;
     int64_t index = 0;  // arrays: the index of the next element (for error paths)
     std::string key;    // objects: the key of the member being read
@@ -272,7 +272,8 @@ class ValueBuilder : public nlohmann::json_sax<json> {
       if (tag != "$list" && tag != "$set" && tag != "$map")
         return content_error("$elem is only allowed with $list, $set and $map", &f);
       std::string e;
-      if (!type_from_value(*f.elem_type, elem, &e)) return content_error("bad $elem type: " + e, &f);
+      if (!type_from_value(*f.elem_type, elem, &e))
+        return content_error("bad $elem type: " + e, &f);
     }
     if (tag == "$list" || tag == "$set" || tag == "$tuple") {
       if (!f.raw_body || f.body_is_object) return content_error("expected a JSON array", &f);
@@ -283,13 +284,15 @@ class ValueBuilder : public nlohmann::json_sax<json> {
     }
     if (tag == "$map" || tag == "$object") {
       if (!f.raw_body || !f.body_is_object) return content_error("expected a JSON object", &f);
-      out = tag == "$map" ? Value::map(std::move(f.attrs), elem) : Value::object(std::move(f.attrs));
+      out =
+          tag == "$map" ? Value::map(std::move(f.attrs), elem) : Value::object(std::move(f.attrs));
       return true;
     }
     if (tag == "$null") {
       Type t;
       std::string e;
-      if (!f.body || !type_from_value(*f.body, t, &e)) return content_error("bad $null type: " + e, &f);
+      if (!f.body || !type_from_value(*f.body, t, &e))
+        return content_error("bad $null type: " + e, &f);
       out = Value::null(t);
       return true;
     }
@@ -303,7 +306,8 @@ class ValueBuilder : public nlohmann::json_sax<json> {
     }
     if (marks_ && tag == "$sensitive") {
       if (f.raw_body)
-        out = f.body_is_object ? Value::object(std::move(f.attrs)) : Value::list(std::move(f.elems));
+        out =
+            f.body_is_object ? Value::object(std::move(f.attrs)) : Value::list(std::move(f.elems));
       else if (f.body)
         out = *f.body;
       else

@@ -137,8 +137,9 @@ InstancePlanner::Planned InstancePlanner::orphan(const ResourceAddress& addr,
   std::string block = addr.resource().str();
   in.orphan_reason = ChangeReason::DeleteBecauseNoResourceConfig;
   if (Model::Block* b = model.block(block)) {
-    in.orphan_reason = addr.key.kind == InstanceKey::Kind::Int ? ChangeReason::DeleteBecauseCountIndex
-                                                               : ChangeReason::DeleteBecauseEachKey;
+    in.orphan_reason = addr.key.kind == InstanceKey::Kind::Int
+                           ? ChangeReason::DeleteBecauseCountIndex
+                           : ChangeReason::DeleteBecauseEachKey;
     in.lifecycle.prevent_destroy = b->resource->lifecycle.prevent_destroy;
     in.lifecycle.prevent_destroy_range = b->resource->lifecycle.range;
   }
