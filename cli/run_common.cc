@@ -46,6 +46,7 @@ void add_run_flags(CLI::App* app, RunFlags& f, bool with_dir) {
          "own under .orch/simulate/ (see docs/simulation.md); -simulate=false runs even the sim "
          "provider on the real clock")
       ->expected(0, 1)
+      ->check(CLI::IsMember({"true", "false", "1", "0", "yes", "no", "on", "off"}))
       ->default_str("true")
       ->option_text("[=BOOL]");
   app->add_option("--simulate-profile", f.simulate_profile,
