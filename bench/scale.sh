@@ -66,6 +66,9 @@ start_servers() {
   etcd_url="http://127.0.0.1:$cport"
 }
 
+# Requests a fake has served so far (its /_fake/stats, which does not count itself).
+requests() { curl -sf "$1/_fake/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["requests"])'; }
+
 stop_servers() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -73,11 +76,11 @@ stop_servers() {
 }
 
 # measure NAME DIR ARGS...: runs build/orch ARGS in DIR under /usr/bin/time; records
-# "NAME wall_s peak_kib" in $work/results and keeps the output in $work/NAME.log.
+# "NAME wall_s peak_kib user_s sys_s" in $work/results and keeps the output in $work/NAME.log.
 measure() {
   local name=$1 dir=$2; shift 2
   local rc=0
-  (cd "$dir" && /usr/bin/time -f '%e %M' -o "$work/$name.time" "$root/build/orch" "$@" \
+  (cd "$dir" && /usr/bin/time -f '%e %M %U %S' -o "$work/$name.time" "$root/build/orch" "$@" \
      >"$work/$name.log" 2>&1) || rc=$?
   # plan -detailed-exitcode is not used: 0 is the only success.
   if [ $rc != 0 ]; then
@@ -112,7 +115,13 @@ for n in "${ns[@]}"; do
   # Seeding: the instances, the election and the Chef nodes applied for real against the fakes
   # (no latency, instances running at once), so that they exist there and in the state.
   measure "seed.$n" "$cfg" apply -auto-approve -no-color -target chef_node.member "${vars[@]}"
+  # The election ran when the first instance was up and recorded the candidates known then; a
+  # second targeted apply completes them, so that the re-plan below changes nothing that exists.
+  measure "seed2.$n" "$cfg" apply -auto-approve -no-color -target etcd_election.master "${vars[@]}"
+  ec2_before=$(requests "$ec2_url"); chef_before=$(requests "http://127.0.0.1:$chef_port")
   measure "replan.$n" "$cfg" plan -no-color "${vars[@]}"
+  echo "requests.$n $(($(requests "$ec2_url") - ec2_before))" \
+    "$(($(requests "http://127.0.0.1:$chef_port") - chef_before))" >>"$work/results"
   grep -q "Plan: $((1 + (n + 99) / 100)) to add, 0 to change, 0 to destroy" "$work/replan.$n.log" ||
     { echo "unexpected re-plan:" >&2; grep "Plan:" "$work/replan.$n.log" >&2; exit 1; }
   stop_servers
@@ -135,28 +144,35 @@ for line in open(sys.argv[1]):
 sizes = [int(s) for s in sys.argv[2].split(",")]
 steps = [("validate", "orch validate"), ("plan", "orch plan (nothing exists)"),
          ("replan", "orch plan (all N exist: refresh)"), ("simulate", "orch apply -simulate"),
-         ("seed", "(seeding: apply -target chef_node.member)")]
+         ("seed", "(seeding: apply -target chef_node.member)"),
+         ("seed2", "(seeding: apply -target etcd_election.master)")]
 print("cloudera-style configuration (bench/scale/main.orch): N ec2_instance + N chef_node +"
-      " etcd_election + master converge + N worker converges")
+      " etcd_election + master converge (gated) + N/100 rack converges (canary + 50% batches)")
 print()
-print(f"{'step':42} {'N':>6} {'wall s':>8} {'peak MiB':>9} {'us/node':>8} {'KiB/node':>9}"
-      f" {'x wall':>7} {'x RSS':>6}")
-print("-" * 101)
+print("CPU = user + system time of orch; on a loaded machine it is steadier than wall time.")
+print("x CPU / x RSS: growth from the previous size (linear growth = the size ratio below).")
+print()
+print(f"{'step':44} {'N':>6} {'wall s':>7} {'CPU s':>7} {'peak MiB':>8} {'CPU us/node':>11}"
+      f" {'wall us/node':>12} {'KiB/node':>8} {'x CPU':>6} {'x RSS':>6}")
+print("-" * 123)
 for key, label in steps:
     prev = None
     for n in sizes:
-        wall, kib = float(rows[f"{key}.{n}"][0]), int(rows[f"{key}.{n}"][1])
+        r = rows[f"{key}.{n}"]
+        wall, kib, cpu = float(r[0]), int(r[1]), float(r[2]) + float(r[3])
         grow = ""
         if prev:
-            grow = f"{wall / max(prev[0], 1e-3):7.1f} {kib / prev[1]:6.1f}"
-        print(f"{label:42} {n:>6} {wall:8.2f} {kib / 1024:9.0f} {wall * 1e6 / n:8.0f}"
-              f" {kib / n:9.2f} {grow}")
-        prev = (wall, kib, n)
+            grow = f"{cpu / max(prev[0], 1e-3):6.1f} {kib / prev[1]:6.1f}"
+        print(f"{label:44} {n:>6} {wall:7.2f} {cpu:7.2f} {kib / 1024:8.0f} {cpu * 1e6 / n:11.0f}"
+              f" {wall * 1e6 / n:12.0f} {kib / n:8.1f} {grow}")
+        prev = (cpu, kib)
     print()
 for i, n in enumerate(sizes):
     if i:
         print(f"size growth {sizes[i-1]} -> {n}: x{n / sizes[i-1]:.1f}")
 print()
+print("requests of the re-plan (fake_ec2, fake_chef):",
+      ", ".join(f"N={n}: {rows[f'requests.{n}'][0]} + {rows[f'requests.{n}'][1]}" for n in sizes))
 print("simulated makespan (virtual clock):",
       ", ".join(f"N={n}: {rows[f'makespan.{n}'][0]}" for n in sizes))
 EOF
