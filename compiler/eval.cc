@@ -291,7 +291,28 @@ Value Evaluator::get_attr_of(const Value& v, const std::string& name, const Rang
 
 Value Evaluator::index(const Expr& e) {
   if (e.children.size() < 2 || !e.children[0] || !e.children[1]) return error_value();
-  Value coll = eval(*e.children[0]);
+  const Expr& base = *e.children[0];
+  // TYPE.NAME[key] or data.TYPE.NAME[key]: the scope may give the one instance directly.
+  std::optional<RefKey> ref;
+  if (base.kind == ExprKind::GetAttr && !base.children.empty() && base.children[0]) {
+    const Expr& obj = *base.children[0];
+    if (obj.kind == ExprKind::Variable && !find_bound(obj.name) && !is_keyword_root(obj.name)) {
+      ref = RefKey{obj.name, "", base.name, base.range};
+    } else if (obj.kind == ExprKind::GetAttr && !obj.children.empty() && obj.children[0] &&
+               obj.children[0]->kind == ExprKind::Variable && obj.children[0]->name == "data" &&
+               !find_bound("data")) {
+      ref = RefKey{"data", obj.name, base.name, base.range};
+    }
+  }
+  if (ref) {
+    Value key = eval(*e.children[1]);
+    if (!key.is_unknown() && !key.is_null() && !key.is_sensitive()) {
+      if (auto v = scope_.lookup_instance(*ref, key)) return *v;
+    }
+    Value coll = eval(base);
+    return index_of(coll, key, e.range);
+  }
+  Value coll = eval(base);
   Value key = eval(*e.children[1]);
   return index_of(coll, key, e.range);
 }

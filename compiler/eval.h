@@ -44,6 +44,15 @@ class EvalScope {
   // nullopt: not declared / not available here; the evaluator reports it (using candidates()).
   virtual std::optional<Value> lookup(const RefKey& key) const = 0;
 
+  // One instance of a repeated resource, `TYPE.NAME[index]` (index known): what indexing the
+  // value of lookup(key) would give, without building that whole collection (references to
+  // `x[count.index]` across 20,000 instances would otherwise be quadratic). nullopt: the
+  // evaluator indexes lookup(key) instead (which also reports errors).
+  virtual std::optional<Value> lookup_instance(const RefKey& /*key*/,
+                                               const Value& /*index*/) const {
+    return std::nullopt;
+  }
+
   // Names declared under `key.root` (and key.type for data), for "did you mean" suggestions.
   virtual std::vector<std::string> candidates(const RefKey& /*key*/) const { return {}; }
 

@@ -1,6 +1,7 @@
 // The evaluation model: scopes over modules, lazy locals/outputs/blocks, reference resolution.
 #include "planner/model.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "compiler/vars.h"
@@ -52,12 +53,19 @@ class ModelScope : public EvalScope {
       if (name == "cwd") return Value::string(std::filesystem::current_path().string());
       return std::nullopt;
     }
-    std::string prefix = mod_.config->address_prefix();
-    std::string address = key.root == "data" ? prefix + "data." + std::string(key.type) + "." + name
-                                             : prefix + std::string(key.root) + "." + name;
-    Model::Block* b = m_.block(address);
+    Model::Block* b = m_.block(block_address(key));
     if (!b) return std::nullopt;
     return m_.block_value(*b);
+  }
+
+  std::optional<Value> lookup_instance(const RefKey& key, const Value& index) const override {
+    if (key.root != "data" && (key.root == "var" || key.root == "local" || key.root == "module" ||
+                               key.root == "count" || key.root == "each" || key.root == "self" ||
+                               key.root == "path"))
+      return std::nullopt;
+    Model::Block* b = m_.block(block_address(key));
+    if (!b) return std::nullopt;
+    return m_.instance_value(*b, index);
   }
 
   std::vector<std::string> candidates(const RefKey& key) const override {
@@ -78,6 +86,13 @@ class ModelScope : public EvalScope {
   }
 
  private:
+  std::string block_address(const RefKey& key) const {
+    std::string prefix = mod_.config->address_prefix();
+    return key.root == "data"
+               ? prefix + "data." + std::string(key.type) + "." + std::string(key.name)
+               : prefix + std::string(key.root) + "." + std::string(key.name);
+  }
+
   Model& m_;
   Model::Module& mod_;
   Model::Repetition rep_;
@@ -183,6 +198,35 @@ Value Model::block_value(Block& b) {
   b.cached = out;
   b.cached_gen = gen;
   return out;
+}
+
+std::optional<Value> Model::instance_value(Block& b, const Value& index) {
+  // Not planned yet (or being planned): block_value plans it, or reports the cycle.
+  if (b.visit != 2 || b.expansion.unknown) return std::nullopt;
+  const auto& insts = b.expansion.instances;
+  const ExpandedInstance* found = nullptr;
+  if (b.expansion.counted) {
+    if (index.kind() != ValueKind::Number || !index.as_number().is_int) return std::nullopt;
+    const int64_t i = index.as_number().i;
+    if (i < 0 || i >= static_cast<int64_t>(insts.size())) return std::nullopt;
+    found = &insts[static_cast<size_t>(i)];
+    if (found->addr.key != InstanceKey::of(i)) return std::nullopt;
+  } else if (b.expansion.keyed) {
+    if (index.kind() != ValueKind::String) return std::nullopt;
+    const InstanceKey k = InstanceKey::of(index.as_string());
+    auto it = std::lower_bound(insts.begin(), insts.end(), k,
+                               [](const ExpandedInstance& e, const InstanceKey& key) {
+                                 return e.addr.key < key;
+                               });
+    if (it == insts.end() || it->addr.key != k) return std::nullopt;
+    found = &*it;
+  } else {
+    return std::nullopt;
+  }
+  // An instance without a value yet: block_value decides what the collection holds.
+  const Value* v = value(found->address);
+  if (!v) return std::nullopt;
+  return *v;
 }
 
 Value Model::local_value(Module& m, const std::string& name) {

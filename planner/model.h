@@ -63,6 +63,9 @@ class Model {
 
   // The value of a block as references see it: object, tuple (count) or object by key.
   Value block_value(Block& b);
+  // The value of one instance, block[index], as indexing block_value(b) gives it, in O(log n);
+  // nullopt when that needs the whole collection (not planned yet, no value yet, no such key).
+  std::optional<Value> instance_value(Block& b, const Value& index);
   Value local_value(Module& m, const std::string& name);
   Value output_value(Module& m, const std::string& name);
   // Values of a module's variables (resolving a child's inputs in its parent on first use).
