@@ -4,6 +4,7 @@
 # (a first plan, then a re-plan with all N nodes existing), and `orch apply -simulate`. Prints
 # wall time, peak RSS, per-node costs and the growth between sizes.
 #   bench/scale.sh [--sizes 1000,5000,20000] [--seed 1] [--keep]
+#   SCALE_PERF=seed bench/scale.sh --sizes 5000 --keep   # profile one step (perf report -i ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -79,8 +80,13 @@ stop_servers() {
 # "NAME wall_s peak_kib user_s sys_s" in $work/results and keeps the output in $work/NAME.log.
 measure() {
   local name=$1 dir=$2; shift 2
-  local rc=0
-  (cd "$dir" && /usr/bin/time -f '%e %M %U %S' -o "$work/$name.time" "$root/build/orch" "$@" \
+  local rc=0 wrap=()
+  # SCALE_PERF=STEP (validate, plan, seed, replan, simulate): that step under perf record, for
+  # finding where the time goes (its numbers then include perf's overhead; use with --keep).
+  if [ -n "${SCALE_PERF:-}" ] && [ "${name%%.*}" = "$SCALE_PERF" ]; then
+    wrap=(perf record -q -F 50 --call-graph dwarf,16384 -o "$work/$name.perf")
+  fi
+  (cd "$dir" && /usr/bin/time -f '%e %M %U %S' -o "$work/$name.time" "${wrap[@]}" "$root/build/orch" "$@" \
      >"$work/$name.log" 2>&1) || rc=$?
   # plan -detailed-exitcode is not used: 0 is the only success.
   if [ $rc != 0 ]; then

@@ -59,9 +59,9 @@ class ModelScope : public EvalScope {
   }
 
   std::optional<Value> lookup_instance(const RefKey& key, const Value& index) const override {
-    if (key.root != "data" && (key.root == "var" || key.root == "local" || key.root == "module" ||
-                               key.root == "count" || key.root == "each" || key.root == "self" ||
-                               key.root == "path"))
+    if (key.root != "data" &&
+        (key.root == "var" || key.root == "local" || key.root == "module" || key.root == "count" ||
+         key.root == "each" || key.root == "self" || key.root == "path"))
       return std::nullopt;
     Model::Block* b = m_.block(block_address(key));
     if (!b) return std::nullopt;
@@ -214,10 +214,9 @@ std::optional<Value> Model::instance_value(Block& b, const Value& index) {
   } else if (b.expansion.keyed) {
     if (index.kind() != ValueKind::String) return std::nullopt;
     const InstanceKey k = InstanceKey::of(index.as_string());
-    auto it = std::lower_bound(insts.begin(), insts.end(), k,
-                               [](const ExpandedInstance& e, const InstanceKey& key) {
-                                 return e.addr.key < key;
-                               });
+    auto it = std::lower_bound(
+        insts.begin(), insts.end(), k,
+        [](const ExpandedInstance& e, const InstanceKey& key) { return e.addr.key < key; });
     if (it == insts.end() || it->addr.key != k) return std::nullopt;
     found = &*it;
   } else {

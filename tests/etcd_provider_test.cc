@@ -291,11 +291,11 @@ TEST_F(EtcdProviderTest, ElectionFirstSatisfiedThenStableThenReelected) {
 // candidates are still unknown. It elects among the known ones and records only those.
 TEST_F(EtcdProviderTest, ElectionRunsWithSomeCandidatesStillUnknown) {
   auto o = orch();
-  ValueMap cfg = {{"name", Value::string("cdh/master")},
-                  {"candidates", Value::list({Value::unknown(Type::string()),
-                                              Value::string("n1.internal"),
-                                              Value::unknown(Type::string())},
-                                             Type::string())}};
+  ValueMap cfg = {
+      {"name", Value::string("cdh/master")},
+      {"candidates", Value::list({Value::unknown(Type::string()), Value::string("n1.internal"),
+                                  Value::unknown(Type::string())},
+                                 Type::string())}};
   ApplyResult c =
       o->apply("etcd_election", "etcd_election.m", ChangeAction::Create, cfg, {},
                {{"ec2_instance.node[1]", {{"private_dns", Value::string("n1.internal")}}}});

@@ -224,8 +224,9 @@ void EtcdProvider::apply_election(const ApplyRequest& req, std::function<void(Ap
       if (c.is_wholly_known()) kept.push_back(c);
     // Of the same kind as planned, so that the next plan compares like with like.
     it->second = all.kind() == ValueKind::Tuple ? Value::tuple(std::move(kept))
-                 : all.kind() == ValueKind::Set ? Value::set(std::move(kept), all.type().element())
-                                                : Value::list(std::move(kept), all.type().element());
+                 : all.kind() == ValueKind::Set
+                     ? Value::set(std::move(kept), all.type().element())
+                     : Value::list(std::move(kept), all.type().element());
   }
   ValueMap attrs;
   std::string err;
