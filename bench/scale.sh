@@ -168,7 +168,9 @@ for key, label in steps:
         wall, kib, cpu = float(r[0]), int(r[1]), float(r[2]) + float(r[3])
         grow = ""
         if prev:
-            grow = f"{cpu / max(prev[0], 1e-3):6.1f} {kib / prev[1]:6.1f}"
+            # Below 20 ms of CPU the ratio is measurement noise.
+            xcpu = f"{cpu / prev[0]:6.1f}" if min(cpu, prev[0]) >= 0.02 else f"{'-':>6}"
+            grow = f"{xcpu} {kib / prev[1]:6.1f}"
         print(f"{label:44} {n:>6} {wall:7.2f} {cpu:7.2f} {kib / 1024:8.0f} {cpu * 1e6 / n:11.0f}"
               f" {wall * 1e6 / n:12.0f} {kib / n:8.1f} {grow}")
         prev = (cpu, kib)
