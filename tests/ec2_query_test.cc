@@ -129,5 +129,27 @@ TEST(Ec2Query, TransportFailuresEndWithAnErrorAfterRetries) {
   EXPECT_EQ(r.attempts, 3);
 }
 
+// Thousands of calls queued at once (max_requests_per_second = 0) do not open thousands of
+// connections: at most 64 requests are on the wire, the rest wait their turn, all succeed.
+TEST(Ec2Query, RequestsInFlightAreCapped) {
+  FakeEc2Server server;
+  fakes::Faults slow;
+  slow.latency = std::chrono::milliseconds(20);  // so that uncapped calls would all overlap
+  server.http().set_faults(slow);
+  RealClock clock;
+  QueryClient q(&clock, config_for(server));
+  int ok = 0, failed = 0;
+  for (int i = 0; i < 300; ++i)
+    q.call(
+        "DescribeInstances", {}, [&](ApiResult r) { (r.error ? failed : ok)++; }, i % 7 == 0);
+  clock.run();
+  EXPECT_EQ(ok, 300);
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(q.requests(), 300u);
+  // Uncapped, the 300 overlapping calls open 300 connections. Capped, 64 are open at a time
+  // (libcurl may close and reopen a few of them between requests).
+  EXPECT_LE(server.http().stats().connections, 128u);
+}
+
 }  // namespace
 }  // namespace orch::ec2

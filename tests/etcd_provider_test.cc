@@ -287,6 +287,38 @@ TEST_F(EtcdProviderTest, ElectionFirstSatisfiedThenStableThenReelected) {
   EXPECT_FALSE(get(lk));
 }
 
+// depends_on = [any(x)]: the election runs when the first instance is done, while the other
+// candidates are still unknown. It elects among the known ones and records only those.
+TEST_F(EtcdProviderTest, ElectionRunsWithSomeCandidatesStillUnknown) {
+  auto o = orch();
+  ValueMap cfg = {
+      {"name", Value::string("cdh/master")},
+      {"candidates", Value::list({Value::unknown(Type::string()), Value::string("n1.internal"),
+                                  Value::unknown(Type::string())},
+                                 Type::string())}};
+  ApplyResult c =
+      o->apply("etcd_election", "etcd_election.m", ChangeAction::Create, cfg, {},
+               {{"ec2_instance.node[1]", {{"private_dns", Value::string("n1.internal")}}}});
+  ASSERT_FALSE(c.error) << c.error->summary;
+  EXPECT_EQ(c.object->attributes.at("leader").as_string(), "n1.internal");
+  const Value& stored = c.object->attributes.at("candidates");
+  ASSERT_EQ(stored.elements().size(), 1u);
+  EXPECT_EQ(stored.elements()[0].as_string(), "n1.internal");
+  EXPECT_EQ(get("/p/" + name_ + "/cdh/master/leader")->value, "n1.internal");
+
+  // The next plan completes the candidates; the leader stays.
+  cfg["candidates"] = strs({"n0.internal", "n1.internal", "n2.internal"});
+  PlanResponse next =
+      o->provider.plan(PlanRequest{"etcd_election", "etcd_election.m", *c.object, cfg});
+  EXPECT_EQ(next.planned.at("leader").as_string(), "n1.internal");
+
+  // Nothing known yet at all: a clear error, not a crash or an empty election.
+  cfg["candidates"] = Value::list({Value::unknown(Type::string())}, Type::string());
+  ApplyResult none = o->apply("etcd_election", "etcd_election.n", ChangeAction::Create, cfg);
+  ASSERT_TRUE(none.error);
+  EXPECT_NE(none.error->summary.find("no candidates"), std::string::npos) << none.error->summary;
+}
+
 TEST_F(EtcdProviderTest, GatesWatchInsteadOfPolling) {
   auto o = orch();
   const std::string k = key("ready");

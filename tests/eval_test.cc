@@ -582,5 +582,56 @@ TEST(EvalMeta, ReadyWhen) {
   EXPECT_EQ(d2.error_count(), 3);
 }
 
+// A scope that answers TYPE.NAME[i] directly (as the planner's does, so that x[count.index]
+// over 20,000 instances is not quadratic), counting which path the evaluator took.
+class InstanceScope : public BasicScope {
+ public:
+  mutable int whole = 0, single = 0;
+  std::optional<Value> lookup(const RefKey& key) const override {
+    if (key.root == "sim_machine") ++whole;
+    return BasicScope::lookup(key);
+  }
+  std::optional<Value> lookup_instance(const RefKey& key, const Value& index) const override {
+    if (key.root != "sim_machine" || key.name != "node") return std::nullopt;
+    if (index.kind() != ValueKind::Number || index.as_number().i >= 3) return std::nullopt;
+    ++single;
+    return Value::object({{"id", Value::string("i-" + std::to_string(index.as_number().i))}});
+  }
+};
+
+TEST(EvalInstanceLookup, IndexedResourceReferencesAskTheScopeForOneInstance) {
+  InstanceScope scope;
+  ValueList nodes;
+  for (int i = 0; i < 3; ++i)
+    nodes.push_back(Value::object({{"id", Value::string("i-" + std::to_string(i))}}));
+  scope.set("sim_machine", "node", Value::tuple(nodes));
+  scope.set("var", "list", Value::tuple({Value::string("a"), Value::string("b")}));
+  scope.set("count", "index", Value::number(2));
+  SourceManager sources;
+  std::vector<ExprPtr> exprs;
+  auto run = [&](const std::string& text, Diagnostics& d) {
+    Diagnostics parse_diags;
+    exprs.push_back(parse_expression(*sources.add("t.orch", text), parse_diags));
+    EXPECT_FALSE(parse_diags.has_errors()) << text;
+    return evaluate(*exprs.back(), scope, d);
+  };
+  Diagnostics d;
+  EXPECT_EQ(run("sim_machine.node[count.index].id", d).as_string(), "i-2");
+  EXPECT_EQ(scope.single, 1);
+  EXPECT_EQ(scope.whole, 0) << "the whole tuple was built for one instance";
+  // Not answered by the scope (out of range): the tuple is indexed, with the usual error.
+  run("sim_machine.node[7].id", d);
+  EXPECT_EQ(scope.whole, 1);
+  ASSERT_EQ(d.error_count(), 1);
+  EXPECT_EQ(d.list()[0].summary, "Invalid index");
+  // Unknown keys and other collections never ask.
+  Diagnostics d2;
+  scope.set("var", "u", Value::unknown(Type::number()));
+  EXPECT_TRUE(run("sim_machine.node[var.u].id", d2).is_unknown());
+  EXPECT_EQ(run("var.list[1]", d2).as_string(), "b");
+  EXPECT_EQ(scope.single, 1);
+  EXPECT_FALSE(d2.has_errors());
+}
+
 }  // namespace
 }  // namespace orch

@@ -110,70 +110,102 @@ void QueryClient::attempt(std::shared_ptr<Call> c) {
   bucket_.acquire(
       [this, guard, c] {
         if (guard.expired()) return;
-        ++c->attempts;
-        ++requests_;
-        http::Request req;
-        req.method = "POST";
-        req.url = http::join_url(config_.endpoint, "/");
-        req.body = c->body;
-        req.timeout = config_.request_timeout;
-        // Set explicitly so that it is among the headers libcurl signs.
-        req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"});
-        http::SigV4 s;
-        s.region = config_.region;
-        s.service = "ec2";
-        s.access_key = config_.credentials.access_key;
-        s.secret_key = config_.credentials.secret_key;
-        s.session_token = config_.credentials.session_token;
-        req.sigv4 = s;
-        http_->send(std::move(req), [this, guard, c](http::Response res) {
-          if (guard.expired()) return;
-          ApiResult out;
-          out.attempts = c->attempts;
-          ApiError err;
-          bool failed = false;
-          if (res.transport_failed()) {
-            err.message = res.describe();
-            err.retryable = true;
-            failed = true;
-          } else if (!res.ok()) {
-            failed = true;
-            if (auto parsed = parse_error_xml(res.body))
-              err = *parsed;
-            else
-              err.message = res.describe();
-            err.status = res.status;
-            err.retryable = retryable_code(err.code) || res.status >= 500 || res.status == 429;
-            if (err.code == "RequestLimitExceeded" || err.code == "Throttling" ||
-                res.status == 429) {
-              ++throttled_;
-              bucket_.drain();
-            }
-          } else {
-            auto doc = std::make_shared<pugi::xml_document>();
-            if (!doc->load_buffer(res.body.data(), res.body.size())) {
-              failed = true;
-              err.message = "the endpoint answered with a document that is not XML";
-              err.status = res.status;
-            } else {
-              out.xml = std::move(doc);
-            }
-          }
-          if (!failed) return c->done(std::move(out));
-          if (err.retryable && c->attempts < config_.max_attempts) {
-            ++retries_;
-            Duration d = backoff(c->attempts, c->salt);
-            if (auto ra = res.retry_after()) d = std::max(d, Duration(ra->count()));
-            clock_->schedule(d, [this, guard, c] {
-              if (!guard.expired()) attempt(c);
-            });
-            return;
-          }
-          out.error = std::move(err);
-          c->done(std::move(out));
-        });
+        when_slot_free(c->urgent, [this, guard, c] { send(guard, c); });
       },
       c->urgent);
+}
+
+namespace {
+// Requests on the wire at once. Without a cap, max_requests_per_second = 0 (unlimited) and
+// 20,000 queued creates opened 20,000 connections at once: the endpoint fell behind, requests
+// timed out and were retried, and nothing finished. 64 in flight is far above any EC2 account's
+// request rate at real latencies, so the cap never slows a real run.
+constexpr size_t kMaxInFlight = 64;
+}  // namespace
+
+void QueryClient::when_slot_free(bool urgent, std::function<void()> send) {
+  if (in_flight_ < kMaxInFlight) {
+    ++in_flight_;
+    return send();
+  }
+  (urgent ? waiting_urgent_ : waiting_).push_back(std::move(send));
+}
+
+void QueryClient::slot_done() {
+  --in_flight_;
+  auto& queue = waiting_urgent_.empty() ? waiting_ : waiting_urgent_;
+  if (queue.empty()) return;
+  std::function<void()> next = std::move(queue.front());
+  queue.pop_front();
+  ++in_flight_;
+  // Not from inside the response callback: the next request starts from the loop.
+  clock_->schedule(Duration(0), std::move(next));
+}
+
+void QueryClient::send(std::weak_ptr<char> guard, std::shared_ptr<Call> c) {
+  if (guard.expired()) return;
+  ++c->attempts;
+  ++requests_;
+  http::Request req;
+  req.method = "POST";
+  req.url = http::join_url(config_.endpoint, "/");
+  req.body = c->body;
+  req.timeout = config_.request_timeout;
+  // Set explicitly so that it is among the headers libcurl signs.
+  req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"});
+  http::SigV4 s;
+  s.region = config_.region;
+  s.service = "ec2";
+  s.access_key = config_.credentials.access_key;
+  s.secret_key = config_.credentials.secret_key;
+  s.session_token = config_.credentials.session_token;
+  req.sigv4 = s;
+  http_->send(std::move(req), [this, guard, c](http::Response res) {
+    if (guard.expired()) return;
+    slot_done();
+    ApiResult out;
+    out.attempts = c->attempts;
+    ApiError err;
+    bool failed = false;
+    if (res.transport_failed()) {
+      err.message = res.describe();
+      err.retryable = true;
+      failed = true;
+    } else if (!res.ok()) {
+      failed = true;
+      if (auto parsed = parse_error_xml(res.body))
+        err = *parsed;
+      else
+        err.message = res.describe();
+      err.status = res.status;
+      err.retryable = retryable_code(err.code) || res.status >= 500 || res.status == 429;
+      if (err.code == "RequestLimitExceeded" || err.code == "Throttling" || res.status == 429) {
+        ++throttled_;
+        bucket_.drain();
+      }
+    } else {
+      auto doc = std::make_shared<pugi::xml_document>();
+      if (!doc->load_buffer(res.body.data(), res.body.size())) {
+        failed = true;
+        err.message = "the endpoint answered with a document that is not XML";
+        err.status = res.status;
+      } else {
+        out.xml = std::move(doc);
+      }
+    }
+    if (!failed) return c->done(std::move(out));
+    if (err.retryable && c->attempts < config_.max_attempts) {
+      ++retries_;
+      Duration d = backoff(c->attempts, c->salt);
+      if (auto ra = res.retry_after()) d = std::max(d, Duration(ra->count()));
+      clock_->schedule(d, [this, guard, c] {
+        if (!guard.expired()) attempt(c);
+      });
+      return;
+    }
+    out.error = std::move(err);
+    c->done(std::move(out));
+  });
 }
 
 }  // namespace orch::ec2

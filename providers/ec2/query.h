@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -84,6 +85,10 @@ class QueryClient {
 
  private:
   void attempt(std::shared_ptr<struct Call> call);
+  // At most kMaxInFlight requests on the wire; the others wait here (urgent ones first).
+  void when_slot_free(bool urgent, std::function<void()> send);
+  void slot_done();
+  void send(std::weak_ptr<char> guard, std::shared_ptr<struct Call> call);
   Duration backoff(int attempt, uint64_t salt) const;
 
   Clock* clock_;
@@ -91,6 +96,8 @@ class QueryClient {
   TokenBucket bucket_;
   std::unique_ptr<http::Client> http_;
   uint64_t requests_ = 0, throttled_ = 0, retries_ = 0, calls_ = 0;
+  size_t in_flight_ = 0;
+  std::deque<std::function<void()>> waiting_, waiting_urgent_;
   std::shared_ptr<char> alive_ = std::make_shared<char>(0);
 };
 

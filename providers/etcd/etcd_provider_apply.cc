@@ -211,9 +211,26 @@ void EtcdProvider::apply_election(const ApplyRequest& req, std::function<void(Ap
                   done({});
                 });
   }
+  // With depends_on = [any(x)] the election runs the moment the first instance of x is done,
+  // when the other instances' values are usually still unknown: it elects among the candidates
+  // known by then (the first ready one among them) and records those; the next plan adds the rest.
+  ApplyRequest known = req;
+  if (auto it = known.planned.find("candidates");
+      it != known.planned.end() && it->second.is_sequence() && !it->second.is_unknown() &&
+      !it->second.is_wholly_known()) {
+    const Value& all = it->second;
+    ValueList kept;
+    for (const Value& c : all.elements())
+      if (c.is_wholly_known()) kept.push_back(c);
+    // Of the same kind as planned, so that the next plan compares like with like.
+    it->second = all.kind() == ValueKind::Tuple ? Value::tuple(std::move(kept))
+                 : all.kind() == ValueKind::Set
+                     ? Value::set(std::move(kept), all.type().element())
+                     : Value::list(std::move(kept), all.type().element());
+  }
   ValueMap attrs;
   std::string err;
-  if (!stored_attributes(req, schema_.resources.at("etcd_election"), attrs, &err))
+  if (!stored_attributes(known, schema_.resources.at("etcd_election"), attrs, &err))
     return done({std::nullopt, fail(err)});
   auto candidates = known_strings(attrs, "candidates");
   if (!candidates || candidates->empty())
