@@ -35,6 +35,7 @@ enum class ChangeReason {
   DeleteBecauseDestroyMode,  // orch destroy
   ReadBecauseConfigUnknown,  // data source depends on values known after apply
   UpdateBecauseTriggers,     // a trigger value changed on a step-like resource
+  ReadBecauseDependencyPending,  // data source depends on a resource with changes in this plan
 };
 std::string reason_name(ChangeReason r);  // "replace_because_cannot_update", ... ("" for None)
 

@@ -248,7 +248,7 @@ std::optional<PlanFile> plan_file_from_json(const json& j, std::string* error) {
       int action = e.at("action").get<int>();
       int reason = e.at("reason").get<int>();
       if (action < 0 || action > static_cast<int>(PlanAction::Delete) || reason < 0 ||
-          reason > static_cast<int>(ChangeReason::UpdateBecauseTriggers)) {
+          reason > static_cast<int>(ChangeReason::ReadBecauseDependencyPending)) {
         *error = "plan file has an unknown action for " + rc.address;
         return std::nullopt;
       }

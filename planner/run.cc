@@ -381,7 +381,18 @@ std::optional<Plan> Session::plan() {
       in.destroy_mode = options_.destroy;
       in.range = r.range;
       if (!options_.destroy) in.config = cfg;
-      if (r.is_data() && !options_.destroy && p && object_known(cfg)) {
+      // A data source that depends on a resource with changes in this plan is read during
+      // apply, after those changes (as Terraform does): read now, it would report the world as
+      // it was before them, and everything using it would be planned on stale data.
+      if (r.is_data() && !options_.destroy) {
+        InstanceNeeds needs = model.needs(b, inst);
+        // depends_on names blocks the configuration does not read: plan them first.
+        for (const auto* names : {&needs.blocks, &needs.any})
+          for (const auto& name : *names)
+            if (Model::Block* nb = model.block(name)) model.block_value(*nb);
+        in.defer_read = has_pending_dependency(needs, ginst, I.loaded.state, planned);
+      }
+      if (r.is_data() && !options_.destroy && p && object_known(cfg) && !in.defer_read) {
         // Data sources with known configuration are read now.
         std::optional<ValueMap> got;
         p->read_data(r.type, cfg, [&](std::optional<ValueMap> v, std::optional<ProviderError> e) {
@@ -584,6 +595,22 @@ std::optional<Plan> Session::plan() {
   plan.errored = diags_.has_errors();
   if (diags_.has_errors()) return std::nullopt;
   return plan;
+}
+
+bool has_pending_dependency(const InstanceNeeds& needs, const std::vector<GraphInstance>& steps,
+                            const State& state, const std::set<std::string>& planned) {
+  for (const auto& g : steps) {
+    if (g.action == PlanAction::NoOp) continue;
+    if (needs.instances.count(g.address) || needs.blocks.count(g.block) || needs.any.count(g.block))
+      return true;
+  }
+  for (const auto& [addr, r] : state.resources) {
+    const std::string block = addr.resource().str();
+    if ((needs.blocks.count(block) || needs.any.count(block)) && r.has_object() &&
+        !planned.count(addr.str()))
+      return true;
+  }
+  return false;
 }
 
 bool object_known(const ValueMap& m) {

@@ -94,12 +94,12 @@ ProviderSchema etcd_schema() {
       computed("leader", str, "The elected candidate."),
       computed("epoch", num, "1 for the first leader, + 1 at each new election."),
   };
-  // For the schema-driven simulator (providers/simtwin), once compiler/schema.h has
-  // SimulationHints: leader ← the first ready of `candidates` (ApplyRequest::satisfied_by, kept
-  // while still a candidate), epoch counts changes of leader:
-  //   election.simulation.first_ready = {{"leader", "candidates"}};
-  //   election.simulation.counters = {{"epoch", "leader"}};
-  //   election.simulation.latency = {{"duration", "20ms"}};
+  // For the schema-driven simulator (providers/simtwin): leader ← the first ready of
+  // `candidates` (ApplyRequest::satisfied_by, kept while still a candidate), epoch counts changes
+  // of leader; one create-if-absent transaction.
+  election.simulation.first_ready = {{"leader", "candidates"}};
+  election.simulation.counters = {{"epoch", "leader"}};
+  election.simulation.latency = {{"duration", "20ms"}};
   p.resources["etcd_election"] = election;
 
   Schema lock;
