@@ -7,12 +7,12 @@
 #include <string>
 
 #include "planner/backend.h"
+#include "planner/clock.h"
 #include "planner/expand.h"
 #include "planner/graph.h"
-#include "planner/clock.h"
 #include "planner/model.h"
-#include "planner/simulation.h"
 #include "planner/run.h"
+#include "planner/simulation.h"
 
 namespace orch {
 

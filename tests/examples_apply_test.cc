@@ -202,8 +202,8 @@ TEST_F(ExamplesApply, RollingConfig) {
 
   // A configuration change rolls again: the canary, then waves of 2.
   const std::string changed = "app_config={pool_size=\"64\"}";
-  ProcessResult plan = orch({"plan", "-var", nodes, "-var", health, "-var", "batch=2", "-var",
-                             changed});
+  ProcessResult plan =
+      orch({"plan", "-var", nodes, "-var", health, "-var", "batch=2", "-var", changed});
   EXPECT_NE(plan.out.find("6 to change"), std::string::npos) << plan.out;
   apply_then_no_changes({"-var", nodes, "-var", health, "-var", "batch=2", "-var", changed});
   EXPECT_EQ(push->jobs_started(), 12u);

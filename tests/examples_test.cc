@@ -114,8 +114,8 @@ TEST_P(EachExample, ValidatesFormatsAndRehearses) {
   ProcessResult apply = ex.orch({"apply", "-simulate", "-simulate-seed", "1", "-auto-approve"});
   ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(apply.out, m,
-                                std::regex("Simulated makespan: (\\S+) \\(virtual clock, seed 1\\)")))
+  ASSERT_TRUE(std::regex_search(
+      apply.out, m, std::regex("Simulated makespan: (\\S+) \\(virtual clock, seed 1\\)")))
       << apply.out;
   std::cout << "[ makespan ] " << GetParam() << ": " << m[1] << "\n";
   Timeline t = ex.timeline();
@@ -234,7 +234,7 @@ TEST_F(ExampleTimeline, RollingConfigCanaryThenWavesUnderTheGate) {
         batch_start.count(s->batch) ? std::min(batch_start[s->batch], s->started) : s->started;
     batch_end[s->batch] = std::max(batch_end[s->batch], s->finished);
   }
-  EXPECT_EQ(per_batch[0], 1);  // the canary
+  EXPECT_EQ(per_batch[0], 1);   // the canary
   EXPECT_EQ(per_batch[1], 10);  // 10% of the 99 others, rounded up
   for (const auto& [b, start] : batch_start)
     if (b > 0) EXPECT_GE(start, batch_end[b - 1]) << "batch " << b << " overlaps the one before";

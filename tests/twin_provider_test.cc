@@ -254,10 +254,10 @@ TEST_F(TwinProviderTest, SearchRowsHaveThePartialSearchKeys) {
     clock.run();
     return got;
   };
-  auto rows = read({{"index", Value::string("node")},
-                    {"keys", Value::map({{"name", Value::string("name")},
-                                         {"ip", Value::string("ipaddress")}},
-                                        Type::string())}});
+  auto rows = read(
+      {{"index", Value::string("node")},
+       {"keys", Value::map({{"name", Value::string("name")}, {"ip", Value::string("ipaddress")}},
+                           Type::string())}});
   ASSERT_TRUE(rows);
   const Value& r = rows->at("rows");
   ASSERT_EQ(r.length(), 1u);
