@@ -402,6 +402,16 @@ std::optional<Plan> Session::plan() {
         });
         I.clock->run();
         if (got) in.current = ObjectState{"", *got};
+      } else if (r.is_data() && !options_.destroy) {
+        // Read during apply: what it will return is unknown until then (providers plan managed
+        // resources only).
+        PlanResponse resp;
+        resp.planned = cfg;
+        if (schema)
+          for (const auto& a : schema->attributes)
+            if (a.computed && resp.planned[a.name].is_null())
+              resp.planned[a.name] = Value::unknown(a.type);
+        in.planned = std::move(resp);
       } else if (p && !options_.destroy) {
         PlanRequest req;
         req.type = r.type;
