@@ -119,6 +119,14 @@ TEST_P(EachExample, ValidatesFormatsAndRehearses) {
       apply.out, m, std::regex("Simulated makespan: (\\S+) \\(virtual clock, seed 1\\)")))
       << apply.out;
   std::cout << "[ makespan ] " << GetParam() << ": " << m[1] << "\n";
+  // The index (examples/README.md) states each example's simulated makespan: it must be true.
+  const std::string index = read_text((kExamples / "README.md").string());
+  const std::string row = "| [" + GetParam() + "](" + GetParam() + "/) |";
+  auto at = index.find(row);
+  ASSERT_NE(at, std::string::npos) << row;
+  const std::string line = index.substr(at, index.find('\n', at) - at);
+  EXPECT_NE(line.find("| " + m[1].str() + " |"), std::string::npos)
+      << "examples/README.md says otherwise: " << line;
   Timeline t = ex.timeline();
   EXPECT_TRUE(t.simulated);
   EXPECT_GT(t.makespan, 0);
