@@ -65,7 +65,7 @@ TEST_F(PlanDataRead, DeferredWhileADependencyChanges) {
   EXPECT_EQ(first.out.find("data.chef_search.db will be read"), std::string::npos) << first.out;
 
   ProcessResult json = orch({"plan", "-simulate", "-json"});
-  EXPECT_NE(json.out.find("\"action_reason\":\"read_because_dependency_pending\""),
+  EXPECT_NE(json.out.find("\"action_reason\": \"read_because_dependency_pending\""),
             std::string::npos)
       << json.out;
 
