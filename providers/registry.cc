@@ -24,8 +24,8 @@ struct Entry {
 constexpr Entry kProviders[] = {
     {"chef", [] { return std::unique_ptr<Provider>(std::make_unique<ChefProvider>()); }},
     {"ec2", [] { return std::unique_ptr<Provider>(std::make_unique<Ec2Provider>()); }},
-    {"local", [] { return std::unique_ptr<Provider>(std::make_unique<LocalProvider>()); }},
     {"etcd", [] { return std::unique_ptr<Provider>(std::make_unique<etcd::EtcdProvider>()); }},
+    {"local", [] { return std::unique_ptr<Provider>(std::make_unique<LocalProvider>()); }},
     {"sim", [] { return std::unique_ptr<Provider>(std::make_unique<SimProvider>()); }},
     {"ssh", [] { return std::unique_ptr<Provider>(std::make_unique<SshProvider>()); }},
 };
