@@ -63,7 +63,7 @@ int run_apply(ApplyArgs& args, CliContext& ctx, bool destroy) {
       ro.color = use_color(ctx.global, stdout);
       std::cout << render_plan_text(plan, ro);
     }
-    if (!plan.has_changes() && plan.changes.empty()) {
+    if (!plan.has_changes()) {
       if (!ctx.global.json)
         std::cout << "\n"
                   << (destroy ? "Destroy complete!" : "Apply complete!")

@@ -29,8 +29,11 @@ void print_plan_estimate(const Plan& plan, const SchemaRegistry& schemas, const 
   PlanSimulation ps = simulate_plan(plan, schemas, s.simulation()->model(), po);
   std::cout << "\nSimulated (seed " << s.simulation()->model().seed()
             << "): applying this plan takes about " << short_duration(ps.makespan.count())
-            << " when nothing fails; its critical path has " << ps.timeline.critical_path.size()
-            << " steps (orch graph -critical-path draws it).\n";
+            << " when nothing fails";
+  if (!plan.deferred.empty()) std::cout << " (blocks known after apply at their largest)";
+  std::cout << "; its critical path has " << ps.timeline.critical_path.size()
+            << (ps.timeline.critical_path.size() == 1 ? " step" : " steps")
+            << " (orch graph -critical-path draws it).\n";
 }
 
 }  // namespace
@@ -65,9 +68,10 @@ void register_plan(CLI::App& root, CliContext& ctx) {
       std::cout << render_plan_text(*plan, ro);
       if (s.simulation() && plan->has_changes()) print_plan_estimate(*plan, *schemas, s, args->run);
     }
+    const bool changes = plan->has_changes();
     if (!args->out.empty()) {
       std::string err;
-      if (!write_plan_file(args->out, s.plan_file(*plan), &err)) {
+      if (!write_plan_file(args->out, s.plan_file(std::move(*plan)), &err)) {
         std::cerr << "orch plan: " << err << "\n";
         return int(kExitError);
       }
@@ -76,8 +80,8 @@ void register_plan(CLI::App& root, CliContext& ctx) {
                   << "\n\nTo perform exactly these actions, run:\n  orch apply " << args->out
                   << "\n";
     }
-    if (args->detailed_exitcode && plan->has_changes()) return 2;
-    return int(kExitOk);
+    // Nothing is left to write: end without freeing a plan and a model of 40,000 resources.
+    exit_now(args->detailed_exitcode && changes ? 2 : int(kExitOk));
   });
 }
 

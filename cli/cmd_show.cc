@@ -1,17 +1,19 @@
 // `orch show [-json|-markdown] [PLANFILE]`: a saved plan as text, JSON or a PR-comment summary;
-// without a file, the resources and outputs in the state. `orch show -timeline OUT.svg
-// [RUN.json]`: a recorded apply's timeline as a Gantt chart.
+// without a file, the instances and outputs in the state (sensitive values redacted). `orch show
+// -timeline OUT.svg [RUN.json]`: a recorded apply's timeline as a Gantt chart.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "cli/backend_flags.h"
 #include "cli/run_common.h"
 #include "planner/plan_file.h"
 #include "planner/plan_json.h"
 #include "planner/plan_markdown.h"
 #include "planner/plan_render.h"
 #include "planner/simulation.h"
+#include "planner/state_ops.h"
 #include "planner/timeline.h"
 #include "planner/timeline_report.h"
 #include "planner/timeline_svg.h"
@@ -91,6 +93,49 @@ int show_timeline(const ShowArgs& args) {
             << "\n";
   return kExitOk;
 }
+// `orch show` without a file: what the state holds, read-only (no lock, no configuration
+// evaluated): every instance with its id and attributes, then the outputs. Sensitive values
+// are redacted; -json gives `orch state list -json`'s document.
+int show_state(const ShowArgs& args, CliContext& ctx) {
+  const std::string dir = args.run.dir.empty() ? "." : args.run.dir;
+  std::string err;
+  auto backend = configured_backend(dir, args.run.backend_config, &err);
+  if (!backend) {
+    std::cerr << "orch show: " << err << "\n";
+    return kExitError;
+  }
+  State state;
+  std::vector<std::string> warnings;
+  if (!read_state(*backend, state, warnings, &err)) {
+    std::cerr << "orch show: " << err << "\n";
+    return kExitError;
+  }
+  for (const auto& w : warnings) std::cerr << "Warning: " << w << "\n";
+  if (ctx.global.json) {
+    std::cout << state_list_json(state, {});
+    return kExitOk;
+  }
+  if (state.resources.empty() && state.outputs.empty()) {
+    std::cout << "The state is empty (" << backend->describe() << ").\n";
+    return kExitOk;
+  }
+  std::cout << "# State: " << state.resources.size() << " instance"
+            << (state.resources.size() == 1 ? "" : "s") << ", serial " << state.serial << " ("
+            << backend->describe() << ")\n\n";
+  for (const ResourceAddress& a : state_list(state, {})) {
+    std::string text;
+    if (state_show(state, a, text, &err)) std::cout << text << "\n";
+  }
+  if (!state.outputs.empty()) {
+    std::cout << "Outputs:\n\n";
+    for (const auto& [name, o] : state.outputs)
+      std::cout << name << " = "
+                << (o.sensitive ? std::string("(sensitive value)") : render_value_inline(o.value))
+                << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_show(CLI::App& root, CliContext& ctx) {
@@ -105,6 +150,7 @@ void register_show(CLI::App& root, CliContext& ctx) {
                   "FILE.svg; \"-\" prints it as a table")
       ->option_text("FILE.svg");
   app->add_flag("--simulate", args->simulated, "With -timeline: the last simulated apply");
+  add_backend_config_flag(app, args->run.backend_config);
   app->add_option("--timeline-rows", args->rows,
                   "With -timeline: rows drawn before steps are aggregated (default 60)")
       ->option_text("N");
@@ -128,38 +174,7 @@ void register_show(CLI::App& root, CliContext& ctx) {
       }
       return int(kExitOk);
     }
-    // The state: every resource with its attributes, then outputs.
-    RunOptions o = run_options(args->run);
-    o.refresh = false;
-    Session s(std::move(o));
-    if (!s.load()) {
-      print_session_diagnostics(s, ctx.global);
-      return int(kExitError);
-    }
-    auto plan = s.plan();
-    if (!plan) {
-      print_session_diagnostics(s, ctx.global);
-      return int(kExitError);
-    }
-    for (const auto& rc : plan->changes) {
-      if (rc.before.is_null()) continue;
-      std::cout << "# " << rc.address << ":\n";
-      std::cout << (rc.addr.mode == ResourceMode::Data ? "data" : "resource") << " \""
-                << rc.addr.type << "\" \"" << rc.addr.name << "\" {\n";
-      size_t w = 0;
-      for (const auto& [k, v] : rc.before.attributes()) w = std::max(w, k.size());
-      for (const auto& [k, v] : rc.before.attributes())
-        if (!v.is_null())
-          std::cout << "    " << k << std::string(w - k.size(), ' ') << " = "
-                    << render_value_inline(v) << "\n";
-      std::cout << "}\n\n";
-    }
-    auto outs = s.state_outputs();
-    if (!outs.empty()) {
-      std::cout << "Outputs:\n\n";
-      for (const auto& [n, v] : outs) std::cout << n << " = " << render_value_inline(v) << "\n";
-    }
-    return int(kExitOk);
+    return show_state(*args, ctx);
   });
 }
 

@@ -42,6 +42,13 @@ void print_diagnostics(const Diagnostics& diags, const SourceManager& sources,
   std::cerr.flush();
 }
 
+void exit_now(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
 std::vector<std::string> normalise_args(int argc, char** argv) {
   std::vector<std::string> out;
   bool verbatim = false;

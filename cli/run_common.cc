@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +13,7 @@
 
 #include "cli/backend_flags.h"
 #include "compiler/duration.h"
+#include "planner/address.h"
 #include "planner/plan_json.h"
 #include "planner/plan_render.h"
 #include "planner/timeline_report.h"
@@ -33,9 +36,19 @@ void add_run_flags(CLI::App* app, RunFlags& f, bool with_dir) {
       ->option_text("BOOL");
   app->add_option("--parallelism", f.parallelism, "Operations in flight at once (0: no limit)")
       ->option_text("N");
-  app->add_flag("--simulate", f.simulate,
-                "Rehearse on a virtual clock with simulated twins of every provider and a state "
-                "of its own under .orch/simulate/ (see docs/simulation.md)");
+  // A flag that may take a value: -simulate, -simulate=true, -simulate=false.
+  app->add_option_function<std::string>(
+         "--simulate",
+         [&f](const std::string& v) {
+           f.simulate = !(v == "false" || v == "0" || v == "no" || v == "off");
+         },
+         "Rehearse on a virtual clock with simulated twins of every provider and a state of its "
+         "own under .orch/simulate/ (see docs/simulation.md); -simulate=false runs even the sim "
+         "provider on the real clock")
+      ->expected(0, 1)
+      ->check(CLI::IsMember({"true", "false", "1", "0", "yes", "no", "on", "off"}))
+      ->default_str("true")
+      ->option_text("[=BOOL]");
   app->add_option("--simulate-profile", f.simulate_profile,
                   "YAML simulation profile: durations, failure rates, seed (implies -simulate)")
       ->option_text("FILE");
@@ -59,7 +72,8 @@ RunOptions run_options(const RunFlags& f) {
   o.refresh = f.refresh;
   o.lock = f.lock;
   o.parallelism = f.parallelism;
-  o.simulate = f.simulate || !f.simulate_profile.empty() || f.simulate_seed >= 0;
+  o.simulate = f.simulate.value_or(false) || !f.simulate_profile.empty() || f.simulate_seed >= 0;
+  o.real_clock = f.simulate == false && !o.simulate;
   o.simulate_profile = f.simulate_profile;
   if (f.simulate_seed >= 0) o.simulate_seed = static_cast<uint64_t>(f.simulate_seed);
   o.backend_config = parse_backend_config(f.backend_config);
@@ -113,9 +127,17 @@ void ApplyPrinter::operator()(const ApplyEvent& e) {
         j["waiting"] = e.waiting;
         j["failed"] = e.failed;
         break;
+      case ApplyEvent::Kind::Expanded:
+        j["type"] = "apply_expanded";
+        break;
+      case ApplyEvent::Kind::Interrupted:
+        j["type"] = "interrupt";
+        j["in_flight"] = e.running;
+        break;
     }
     if (!e.address.empty()) j["address"] = e.address;
     if (!e.op.empty()) j["action"] = e.op;
+    if (!e.id.empty()) j["id"] = e.id;
     if (!e.message.empty()) j["message"] = e.message;
     j["elapsed_ms"] = e.at.count();
     if (e.kind == ApplyEvent::Kind::Finished) j["took_ms"] = e.took.count();
@@ -124,19 +146,27 @@ void ApplyPrinter::operator()(const ApplyEvent& e) {
   }
   if (e.kind == ApplyEvent::Kind::Status) {
     if (!tty_) return;
-    std::cout << "\r\x1b[K[" << format_duration(e.at) << "] " << e.done << " done, " << e.running
-              << " in flight, " << e.waiting << " waiting, " << e.failed << " failed" << std::flush;
-    status_shown_ = true;
+    // At most ten redraws a second: a simulated apply finishes thousands of steps per second.
+    auto now = std::chrono::steady_clock::now();
+    if (status_shown_ && now - last_status_ < std::chrono::milliseconds(100)) {
+      pending_status_ = e;
+      return;
+    }
+    draw_status(e);
     return;
   }
   std::string line;
   if (e.kind == ApplyEvent::Kind::Started) {
     return;  // finished lines carry the information; starts would double the output
+  } else if (e.kind == ApplyEvent::Kind::Expanded) {
+    line = e.address + ": " + e.message;
+  } else if (e.kind == ApplyEvent::Kind::Interrupted) {
+    line = color_ ? "\x1b[1;33m" + e.message + "\x1b[0m" : e.message;
   } else if (e.kind == ApplyEvent::Kind::Retrying) {
     line = e.address + ": retrying in " + format_duration(e.took) + " (" + e.message + ")";
   } else if (e.status == "done") {
     line = e.address + ": " + verb_done(e.op) + " after " + format_duration(e.took);
-    if (!e.message.empty()) line += " " + e.message;
+    if (!e.id.empty()) line += " [id=" + e.id + "]";
   } else if (e.status == "failed") {
     line = e.address + ": " + verb_failed(e.op) + " after " + format_duration(e.took) + ": " +
            e.message;
@@ -145,7 +175,23 @@ void ApplyPrinter::operator()(const ApplyEvent& e) {
     return;  // skipped/abandoned: listed in the summary
   }
   if (tty_ && status_shown_) std::cout << "\r\x1b[K";
-  std::cout << line << "\n" << std::flush;
+  std::cout << line << "\n";
+  if (tty_ && status_shown_) {
+    draw_status(pending_status_ ? *pending_status_ : last_drawn_);  // keep the line under the log
+  } else {
+    std::cout << std::flush;
+  }
+}
+
+void ApplyPrinter::draw_status(const ApplyEvent& e) {
+  std::cout << "\r\x1b[K" << (simulated_ ? "[simulated " : "[") << format_duration(e.at) << "] "
+            << e.done << " done, " << e.running << " in flight, " << e.waiting << " waiting";
+  if (e.failed > 0) std::cout << ", " << e.failed << " failed";
+  std::cout << std::flush;
+  status_shown_ = true;
+  last_drawn_ = e;
+  pending_status_.reset();
+  last_status_ = std::chrono::steady_clock::now();
 }
 
 void ApplyPrinter::finish() {
@@ -163,15 +209,18 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     j["type"] = "summary";
     j["added"] = s.added;
     j["changed"] = s.changed;
+    j["adopted"] = s.adopted;
     j["destroyed"] = s.destroyed;
     j["ok"] = s.ok();
     j["interrupted"] = s.interrupted;
     nlohmann::json failed = nlohmann::json::array(), skipped = nlohmann::json::array();
     for (const auto& [a, why] : s.failed) failed.push_back({{"address", a}, {"error", why}});
     for (const auto& [a, why] : s.skipped) skipped.push_back({{"address", a}, {"reason", why}});
+    j["done"] = s.done;
     j["failed"] = failed;
     j["skipped"] = skipped;
     j["makespan_ms"] = s.makespan.count();
+    j["lower_bound_ms"] = s.lower_bound.count();
     j["simulated"] = s.simulated;
     nlohmann::json cp = nlohmann::json::array();
     for (const auto& [a, d] : s.critical_path)
@@ -194,18 +243,34 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
     if (destroy)
       std::cout << s.destroyed << " destroyed.\n";
     else
-      std::cout << s.added << " added, " << s.changed << " changed, " << s.destroyed
-                << " destroyed.\n";
+      std::cout << (s.adopted ? std::to_string(s.adopted) + " adopted, " : "") << s.added
+                << " added, " << s.changed << " changed, " << s.destroyed << " destroyed.\n";
   } else {
     std::cout << paint(s.interrupted ? "Apply interrupted." : "Apply failed.", "\x1b[1;31m")
-              << " Resources: " << s.added << " added, " << s.changed << " changed, " << s.destroyed
+              << " Resources: " << (s.adopted ? std::to_string(s.adopted) + " adopted, " : "")
+              << s.added << " added, " << s.changed << " changed, " << s.destroyed
               << " destroyed; " << s.failed.size() << " failed, " << s.skipped.size()
               << " skipped.\n";
     for (const auto& [a, why] : s.failed) std::cout << "  failed:  " << a << ": " << why << "\n";
     for (const auto& [a, why] : s.skipped) std::cout << "  skipped: " << a << " (" << why << ")\n";
+    if (!s.done.empty()) {
+      // Sorted by address; a long list is cut (every finished step had its line above).
+      std::vector<std::string> done = s.done;
+      std::sort(done.begin(), done.end(), [](const std::string& a, const std::string& b) {
+        auto pa = parse_address(a), pb = parse_address(b);
+        if (pa.ok() && pb.ok()) return *pa.address < *pb.address;
+        return a < b;
+      });
+      std::cout << "  done:    ";
+      const size_t shown = std::min<size_t>(done.size(), 20);
+      for (size_t i = 0; i < shown; ++i) std::cout << (i ? ", " : "") << done[i];
+      if (done.size() > shown) std::cout << " and " << done.size() - shown << " more";
+      std::cout << "\n";
+    }
   }
   if (s.simulated && (s.makespan.count() > 0 || !s.critical_path.empty())) {
-    std::cout << "\nSimulated makespan: " << short_duration(s.makespan.count()) << " (virtual clock";
+    std::cout << "\nSimulated makespan: " << short_duration(s.makespan.count())
+              << " (virtual clock";
     if (s.timeline.seed) std::cout << ", seed " << s.timeline.seed;
     std::cout << ")\n";
     // The critical path with times, what held steps back, failures and what they blocked.

@@ -2,6 +2,8 @@
 // their common flags, building RunOptions, and printing apply progress and summaries.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +21,11 @@ struct RunFlags {
   bool refresh = true;
   bool lock = true;
   int parallelism = 0;
-  bool simulate = false;
-  std::string simulate_profile;  // -simulate-profile FILE (implies -simulate)
-  int64_t simulate_seed = -1;    // -simulate-seed N (implies -simulate); -1: not given
+  // -simulate (a rehearsal on twins), -simulate=false (no simulation: even the sim provider runs
+  // on the real clock); unset: the virtual clock when every provider is sim.
+  std::optional<bool> simulate;
+  std::string simulate_profile;             // -simulate-profile FILE (implies -simulate)
+  int64_t simulate_seed = -1;               // -simulate-seed N (implies -simulate); -1: not given
   std::vector<std::string> backend_config;  // -backend-config KEY=VALUE
 };
 
@@ -39,11 +43,16 @@ class ApplyPrinter {
   void finish();
 
  private:
+  void draw_status(const ApplyEvent& e);
+
   bool tty_ = false;
   bool json_ = false;
   bool color_ = false;
   bool simulated_ = false;
   bool status_shown_ = false;
+  ApplyEvent last_drawn_;
+  std::optional<ApplyEvent> pending_status_;  // a newer count not drawn yet (throttled)
+  std::chrono::steady_clock::time_point last_status_{};
 };
 
 // The end of an apply: counts, failures and skips, makespan and critical path, outputs.

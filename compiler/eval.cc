@@ -291,6 +291,26 @@ Value Evaluator::get_attr_of(const Value& v, const std::string& name, const Rang
 
 Value Evaluator::index(const Expr& e) {
   if (e.children.size() < 2 || !e.children[0] || !e.children[1]) return error_value();
+  // A resource instance, TYPE.NAME[KEY] or data.TYPE.NAME[KEY]: the scope may answer directly.
+  const Expr& c = *e.children[0];
+  if (c.kind == ExprKind::GetAttr && !c.children.empty() && c.children[0]) {
+    const Expr& root = *c.children[0];
+    std::optional<RefKey> ref;
+    if (root.kind == ExprKind::Variable && !is_keyword_root(root.name) && !find_bound(root.name))
+      ref = RefKey{root.name, "", c.name, c.range};
+    else if (root.kind == ExprKind::GetAttr && !root.children.empty() && root.children[0] &&
+             root.children[0]->kind == ExprKind::Variable && root.children[0]->name == "data" &&
+             !find_bound("data"))
+      ref = RefKey{"data", root.name, c.name, c.range};
+    if (ref) {
+      Value key = eval(*e.children[1]);
+      if (key.is_wholly_known() && !key.is_null()) {
+        if (auto v = scope_.lookup_instance(*ref, key.unmarked()))
+          return key.is_sensitive() ? v->mark_sensitive() : *v;
+      }
+      return index_of(eval(c), key, e.range);
+    }
+  }
   Value coll = eval(*e.children[0]);
   Value key = eval(*e.children[1]);
   return index_of(coll, key, e.range);

@@ -1,16 +1,14 @@
-// Applying a Plan: its execution graph becomes the executor's steps (aggregate and any-of nodes
-// are steps with no operation), rollouts and gates come from the plan, every completed step is
-// recorded in state through the backend (write-ahead intents before creates), outputs last.
+// Applying a Plan (Session::apply): lock and reload the state, refuse a stale plan, run the
+// plan's execution graph on the executor (steps built by ApplyRun), report progress, and write
+// the outputs and a new state snapshot at the end.
 #include <algorithm>
 #include <map>
 
-#include "compiler/eval.h"
-#include "planner/adopt.h"
+#include "planner/apply_run.h"
 #include "planner/executor.h"
-#include "planner/graph.h"
+#include "planner/plan_file.h"
 #include "planner/run_impl.h"
 #include "planner/timeline.h"
-#include "planner/step_lock.h"
 
 namespace orch {
 namespace {
@@ -30,21 +28,92 @@ std::string op_name(NodeOp op) {
   }
 }
 
-// A readiness gate for the executor from an evaluated ready_when.
-ExecGate exec_gate(const ReadyWhenSpec& spec) {
-  ExecGate g;
-  g.kind = spec.kind;
-  Value v = spec.value.unmarked();
-  if (v.kind() == ValueKind::String)
-    g.target = v.as_string();
-  else if (v.is_wholly_known())
-    g.target = v.to_display();
-  if (spec.expect_status) g.expect_status = static_cast<int>(*spec.expect_status);
-  g.timeout = spec.timeout;
-  g.interval = spec.interval;
-  g.simulate_after = spec.simulate_after;
-  return g;
-}
+// Progress events from the executor, and the interrupt flag polled on the loop.
+struct Observer : ExecObserver {
+  ApplyRun* run = nullptr;
+  const std::function<void(const ApplyEvent&)>* emit = nullptr;
+  Executor** exec = nullptr;
+  int seen = 0;
+
+  void send(const ApplyEvent& e) {
+    if (*emit) (*emit)(e);
+  }
+  void on_step_started(StepId id, const StepRecord& r) override {
+    check_interrupt();
+    const StepInfo& info = run->info(id);
+    if (!info.visible()) return;
+    ApplyEvent e;
+    e.kind = ApplyEvent::Kind::Started;
+    e.address = info.address;
+    e.op = op_name(info.op);
+    e.at = r.started_at;
+    send(e);
+  }
+  void on_step_retrying(StepId id, const StepRecord&, const ProviderError& err,
+                        Duration delay) override {
+    ApplyEvent e;
+    e.kind = ApplyEvent::Kind::Retrying;
+    e.address = run->info(id).address;
+    e.message = err.summary;
+    e.took = delay;
+    send(e);
+  }
+  void on_step_finished(StepId id, const StepRecord& r) override {
+    run->release_lock(id);
+    run->finished(id, r);
+    check_interrupt();
+    const StepInfo& info = run->info(id);
+    if (!info.visible() && r.status != StepStatus::Failed) return;
+    ApplyEvent e;
+    e.kind = ApplyEvent::Kind::Finished;
+    e.address = info.address;
+    e.op = op_name(info.op);
+    e.status = to_string(r.status);
+    e.at = r.finished_at;
+    if (r.started_at.count() >= 0) e.took = r.finished_at - r.started_at;
+    if (r.error) e.message = r.error->summary;
+    if (r.status == StepStatus::Skipped) e.message = r.skip_reason;
+    if (r.status == StepStatus::Done && info.op != NodeOp::Delete && info.op != NodeOp::Read)
+      e.id = run->state_id(info.address);
+    send(e);
+    if (*exec) {
+      ExecProgress p = (*exec)->progress();
+      ApplyEvent s;
+      s.kind = ApplyEvent::Kind::Status;
+      s.done = p.done;
+      s.running = p.running;
+      s.waiting = p.waiting + p.pending;
+      s.failed = p.failed;
+      s.at = p.elapsed;
+      send(s);
+    }
+  }
+  // A state lock that can be lost (an etcd lease) is checked as often as the interrupt flag.
+  std::function<void()> check_lock = [] {};
+  void check_interrupt() {
+    check_lock();
+    int now = *Session::interrupt_flag();
+    while (seen < now && *exec) {
+      ++seen;
+      size_t in_flight = (*exec)->progress().running;
+      ApplyEvent e;
+      e.kind = ApplyEvent::Kind::Interrupted;
+      e.running = in_flight;
+      std::string steps = std::to_string(in_flight) + " step" + (in_flight == 1 ? "" : "s");
+      if (seen == 1)
+        e.message = in_flight == 0
+                        ? "Interrupt received: starting nothing new."
+                        : "Interrupt received: starting nothing new, waiting for " + steps +
+                              " in flight to finish (interrupt again to abandon them).";
+      else if (seen == 2)
+        e.message = "Second interrupt: abandoning " + steps +
+                    " in flight; their outcome is "
+                    "unknown (the next plan reads what exists).";
+      if (!e.message.empty()) send(e);
+      (*exec)->interrupt();
+    }
+  }
+};
 
 }  // namespace
 
@@ -69,6 +138,7 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
     diags_.error({}, "Cannot load state", e->message);
     return std::nullopt;
   }
+  for (const auto& w : loaded.warnings) diags_.warning({}, "State", w);
   if (stale_check) {
     std::string msg =
         stale_plan_message(plan, loaded.existed, loaded.state.lineage, loaded.state.serial);
@@ -79,465 +149,37 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   }
   State state = std::move(loaded.state);
 
-  // The model evaluates values known only after apply; blocks are expanded, not re-planned.
+  // The model evaluates values known only after apply; blocks are expanded, not re-planned (a
+  // deferred block stays unknown until its expansion step runs).
   if (!I.model) I.model = std::make_unique<Model>(*config_, I.variables, diags_);
   Model& model = *I.model;
   Diagnostics expand_diags;
   model.plan_block = [&](Model::Block& b) {
     auto scope = model.scope(*b.module);
-    b.expansion = expand_resource(*b.resource, b.module->path, *scope, expand_diags);
+    b.expansion = expand_resource(*b.resource, b.module->path, *scope, expand_diags, true);
   };
-  std::map<std::string, const ResourceChange*> change_of;
+  std::set<std::string> changed;
   for (const auto& rc : plan.changes) {
-    change_of[rc.address] = &rc;
+    changed.insert(rc.address);
     if (rc.action != PlanAction::Delete) model.set_value(rc.address, rc.block(), rc.after);
   }
   for (const auto& [addr, r] : state.resources)
-    if (!change_of.count(addr.str()) && r.has_object())
+    if (r.has_object() && !changed.count(addr.str()))
       model.set_value(addr.str(), addr.resource().str(), Value::object(r.attributes));
   for (auto& [a, b] : model.blocks()) model.block_value(b);
-  std::map<std::string, std::pair<Model::Block*, const ExpandedInstance*>> instance_of;
-  for (auto& [a, b] : model.blocks())
-    for (const auto& inst : b.expansion.instances) instance_of[inst.address] = {&b, &inst};
 
-  // Objects as they were before this apply (priors for updates and deletes).
-  std::map<std::string, ObjectState> prior;
-  for (const auto& [addr, r] : state.resources)
-    if (r.has_object()) prior[addr.str()] = ObjectState{r.id, r.attributes};
-
-  const PlanGraph& pg = plan.graph;
-  Adjacency adj = adjacency(pg);
-  const uint64_t generation = state.serial;  // see create_token
-  ExecGraph eg;
-  Executor* executor = nullptr;
   ApplySummary summary;
   summary.simulated = simulated_;
-  bool state_error = false;
+  ApplyRun run(I, model, plan, state, diags_, summary);
+  run.set_events(on_event);
+  ExecGraph eg;
+  if (!run.build(eg)) return std::nullopt;
 
-  auto write = [&](const StateChange& c) {
-    state.apply(c);
-    if (auto e = backend.append(c)) {
-      if (!state_error) diags_.error({}, "Cannot write state", e->message);
-      state_error = true;
-    }
-  };
-  auto flush = [&]() {
-    if (auto e = backend.flush()) {
-      if (!state_error) diags_.error({}, "Cannot write state", e->message);
-      state_error = true;
-    }
-  };
-  // Group commit: the syncs asked for in one turn of the loop are one sync, and what waits for
-  // them (sending a create after its intent, reporting a step done after its result) runs right
-  // after it. On a real clock a turn gathers every step that finished meanwhile, so an apply of
-  // N parallel steps costs a few syncs instead of 2N; on the virtual clock no time passes.
-  std::vector<std::function<void()>> after_sync;
-  bool sync_scheduled = false;
-  auto flush_then = [&](std::function<void()> next) {
-    after_sync.push_back(std::move(next));
-    if (sync_scheduled) return;
-    sync_scheduled = true;
-    I.clock->schedule(Duration(0), [&] {
-      sync_scheduled = false;
-      flush();
-      auto ready = std::move(after_sync);
-      after_sync.clear();
-      for (auto& f : ready) f();
-    });
-  };
-  auto gate_for = [&](const std::string& address, const Value& self) -> std::optional<ExecGate> {
-    auto it = instance_of.find(address);
-    if (it == instance_of.end()) return std::nullopt;
-    Model::Block* b = it->second.first;
-    if (!b->resource->ready_when) return std::nullopt;
-    const ExpandedInstance* inst = it->second.second;
-    Model::Repetition rep{inst->count_index, inst->each_key, inst->each_value, self};
-    auto scope = model.scope(*b->module, rep);
-    Diagnostics scratch;
-    ReadyWhenSpec spec = evaluate_ready_when(*b->resource->ready_when, *scope, scratch);
-    ExecGate g = exec_gate(spec);
-    if (I.simulation) I.simulation->adjust_gate(b->resource->type, address, g);
-    bool core = g.kind == "http" || g.kind == "tcp" || g.kind == "command";
-    if (!core) {
-      Provider* p = I.provider_for(b->resource->provider_key, b->resource->type);
-      auto offers = [&](Provider* q) {
-        if (!q) return false;
-        for (const auto& gs : q->schema().gates)
-          if (gs.kind == spec.kind) return true;
-        return false;
-      };
-      // The gate may belong to another provider (a machine ready when its chef_node exists).
-      if (!offers(p))
-        for (const auto& [name, q] : I.providers)
-          if (offers(q.get())) {
-            p = q.get();
-            break;
-          }
-      GateRequest req;
-      req.kind = spec.kind;
-      req.value = spec.value;
-      req.address = address;
-      req.wait = spec.timeout;
-      if (self.is_mapping()) req.self = self.attributes();
-      g.check = [p, req](std::function<void(GateResult)> done) {
-        if (!p) {
-          GateResult r;
-          r.error = ProviderError{"no provider offers this gate", "", false, std::nullopt};
-          done(r);
-          return;
-        }
-        p->check_gate(req, std::move(done));
-      };
-    }
-    return g;
-  };
-
-  // `lock = ...`: steps with the same lock never overlap in this run (the executor's lock) and,
-  // when a provider offers it (etcd_lock), in any other orch: held from start to finish.
-  std::map<StepId, std::pair<Provider*, std::string>> held_locks;
-  auto lock_of = [&](const std::string& address) -> std::optional<StepLockSpec> {
-    auto it = instance_of.find(address);
-    if (it == instance_of.end() || !it->second.first->resource->lock) return std::nullopt;
-    Model::Block* b = it->second.first;
-    const ExpandedInstance* ei = it->second.second;
-    Model::Repetition rep{ei->count_index, ei->each_key, ei->each_value, std::nullopt};
-    auto scope = model.scope(*b->module, rep);
-    std::string why;
-    auto spec = evaluate_step_lock(*b->resource->lock, *scope, &why);
-    if (!spec) spec = StepLockSpec{"address:" + b->address, "", "", {}};
-    return spec;
-  };
-
-  for (size_t i = 0; i < pg.nodes.size(); ++i) {
-    const PlanNode& n = pg.nodes[i];
-    ExecStep step;
-    step.address = n.id;
-    if (n.kind == NodeKind::AnyOf) {
-      step.any_of.push_back({});
-      for (int p : adj.preds[i]) step.any_of.back().push_back(static_cast<StepId>(p));
-    } else {
-      for (int p : adj.preds[i]) step.depends_on.push_back(static_cast<StepId>(p));
-    }
-    if (n.kind == NodeKind::Instance && n.op != NodeOp::NoOp) {
-      auto cit = change_of.find(n.address);
-      if (cit == change_of.end()) {
-        eg.add(std::move(step));
-        continue;
-      }
-      const ResourceChange* rc = cit->second;
-      Provider* provider = I.provider_for(rc->provider, rc->addr.type);
-      step.provider = rc->provider.substr(0, rc->provider.find('.'));
-      if (n.op != NodeOp::Delete) {
-        Value unknown_self = Value::unknown();
-        step.gate = gate_for(rc->address, unknown_self);
-      }
-      NodeOp op = n.op;
-      StepId self_id = static_cast<StepId>(i);
-      std::vector<StepId> any_preds;
-      for (int p : adj.preds[i])
-        if (pg.nodes[p].kind == NodeKind::AnyOf) any_preds.push_back(static_cast<StepId>(p));
-      step.operation = [&, rc, provider, op, self_id, any_preds](const StepContext& ctx,
-                                                                 StepDone done) {
-        (void)self_id;
-        if (!provider) {
-          done({ProviderError{"provider \"" + rc->provider + "\" is not available", "", false,
-                              std::nullopt},
-                std::nullopt});
-          return;
-        }
-        const std::string& address = rc->address;
-        std::string block = rc->block();
-        ApplyRequest req;
-        req.type = rc->addr.type;
-        req.address = address;
-        req.idempotency_token = create_token(state, rc->addr, generation, rc->adopt_id.empty());
-        if (auto p = prior.find(address); p != prior.end()) req.prior = p->second;
-        // An object the state does not hold (adopted, or found for an interrupted create).
-        if (!req.prior && !rc->prior_id.empty())
-          req.prior = ObjectState{rc->prior_id,
-                                  rc->before.is_mapping() ? rc->before.attributes() : ValueMap{}};
-        if (is_pure_adoption(*rc)) {
-          ResourceState rs;
-          rs.type = rc->addr.type;
-          rs.provider = rc->provider;
-          rs.mode = rc->addr.mode;
-          rs.id = rc->adopt_id;
-          rs.attributes = req.prior->attributes;
-          for (const auto& d : rc->depends_on)
-            if (auto pa = parse_address(d); pa.ok()) rs.dependencies.push_back(*pa.address);
-          std::sort(rs.dependencies.begin(), rs.dependencies.end());
-          rs.dependencies.erase(std::unique(rs.dependencies.begin(), rs.dependencies.end()),
-                                rs.dependencies.end());
-          write(StateChange::put(rc->addr, rs));
-          flush();
-          Value self = Value::object(rs.attributes);
-          model.set_value(address, block, self);
-          StepOutcome out;
-          out.gate = gate_for(address, self);
-          done(out);
-          return;
-        }
-
-        if (op == NodeOp::Delete) {
-          req.action = ChangeAction::Delete;
-          provider->apply(req, [&, rc, done, address, block](ApplyResult res) {
-            if (res.error) {
-              done({res.error, std::nullopt});
-              return;
-            }
-            if (rc->action != PlanAction::CreateThenDelete) {
-              write(StateChange::remove(rc->addr));
-              if (rc->action == PlanAction::Delete) model.erase_value(address, block);
-            }
-            ++summary.destroyed;
-            flush_then([done] { done({}); });
-          });
-          return;
-        }
-
-        // Values known only after apply: evaluate the configuration now that dependencies
-        // are done, and let the provider plan it again.
-        ValueMap planned = rc->after.is_mapping() ? rc->after.attributes() : ValueMap{};
-        auto inst = instance_of.find(address);
-        if (!rc->after.is_wholly_known() && inst != instance_of.end()) {
-          Model::Block* b = inst->second.first;
-          const ExpandedInstance* ei = inst->second.second;
-          Model::Repetition rep{ei->count_index, ei->each_key, ei->each_value, std::nullopt};
-          auto scope = model.scope(*b->module, rep);
-          Diagnostics d;
-          ValueMap cfg = model.evaluate_body(*b->resource, *scope, d);
-          if (d.has_errors()) {
-            done({ProviderError{d.list()[0].summary, d.list()[0].detail, false, std::nullopt},
-                  std::nullopt});
-            return;
-          }
-          if (op == NodeOp::Read) {
-            planned = cfg;
-          } else {
-            PlanRequest pr;
-            pr.type = rc->addr.type;
-            pr.address = address;
-            if (rc->action == PlanAction::Update) pr.prior = req.prior;
-            pr.config = cfg;
-            planned = provider->plan(pr).planned;
-          }
-        }
-        if (op == NodeOp::Read) {
-          provider->read_data(
-              rc->addr.type, planned,
-              [&, done, address, block](std::optional<ValueMap> v, std::optional<ProviderError> e) {
-                if (e) {
-                  done({e, std::nullopt});
-                  return;
-                }
-                model.set_value(address, block, Value::object(v ? *v : ValueMap{}));
-                done({});
-              });
-          return;
-        }
-        req.planned = planned;
-        bool create = op == NodeOp::Create;
-        req.action = create ? ChangeAction::Create : ChangeAction::Update;
-        if (create) req.prior.reset();
-        for (size_t g = 0; g < any_preds.size() && executor; ++g) {
-          const StepRecord& ar = executor->record(any_preds[g]);
-          for (StepId s : ar.satisfied_by) {
-            if (s == kNoStep || s >= pg.nodes.size()) continue;
-            SatisfiedDependency sd;
-            sd.address = pg.nodes[s].address;
-            if (const Value* v = model.value(sd.address); v && v->is_mapping())
-              sd.attributes = v->attributes();
-            req.satisfied_by.push_back(std::move(sd));
-          }
-        }
-        (void)ctx;
-        std::string token = req.idempotency_token;
-        auto on_result = [&, rc, done, address, block, create, token](ApplyResult res) {
-          if (res.error || !res.object) {
-            StepOutcome failed{res.error
-                                   ? res.error
-                                   : std::optional<ProviderError>(ProviderError{
-                                         "provider returned no object", "", false, std::nullopt}),
-                               std::nullopt};
-            if (!create) return done(failed);
-            write(StateChange::intent_done(rc->addr, token));
-            flush_then([done, failed] { done(failed); });
-            return;
-          }
-          ResourceState rs;
-          rs.type = rc->addr.type;
-          rs.provider = rc->provider;
-          rs.mode = rc->addr.mode;
-          rs.status = ResourceStatus::Created;
-          rs.id = res.object->id;
-          rs.attributes = res.object->attributes;
-          for (const auto& d : rc->depends_on) {
-            auto pa = parse_address(d);
-            if (pa.ok()) rs.dependencies.push_back(*pa.address);
-          }
-          std::sort(rs.dependencies.begin(), rs.dependencies.end());
-          rs.dependencies.erase(std::unique(rs.dependencies.begin(), rs.dependencies.end()),
-                                rs.dependencies.end());
-          write(StateChange::put(rc->addr, rs));
-          Value self = Value::object(res.object->attributes);
-          model.set_value(address, block, self);
-          if (create)
-            ++summary.added;
-          else
-            ++summary.changed;
-          StepOutcome out;
-          out.gate = gate_for(address, self);
-          flush_then([done, out] { done(out); });
-        };
-        if (!create) return provider->apply(req, on_result);
-        // Write-ahead: the intent is durable before the create is sent.
-        write(StateChange::creating(rc->addr, rc->addr.type, rc->provider, req.idempotency_token,
-                                    utc_now_rfc3339()));
-        flush_then([provider, req, on_result] { provider->apply(req, on_result); });
-      };
-      auto spec =
-          op == NodeOp::Create || op == NodeOp::Update ? lock_of(rc->address) : std::nullopt;
-      if (spec) step.lock = spec->name;
-      Provider* lock_provider =
-          spec && !spec->lock_type.empty() ? I.provider_for("", spec->lock_type) : nullptr;
-      if (lock_provider) {
-        StepOperation inner = std::move(step.operation);
-        const StepId id = static_cast<StepId>(i);
-        const std::string address = rc->address;
-        step.operation = [&, inner, lock_provider, id, address](const StepContext& ctx,
-                                                                StepDone done) {
-          if (held_locks.count(id)) return inner(ctx, done);  // a retry: still held
-          auto now = lock_of(address);                        // the lock resource is applied now
-          StepLockRequest lr{now->lock_type, now->lock_address, now->lock, address};
-          lock_provider->acquire_step_lock(
-              lr, [&, inner, ctx, done, lock_provider, id](StepLockResult r) {
-                if (r.error) return done({r.error, std::nullopt});
-                if (!r.handle.empty()) held_locks[id] = {lock_provider, r.handle};
-                inner(ctx, done);
-              });
-        };
-      }
-    }
-    eg.add(std::move(step));
-  }
-  for (const auto& [name, p] : I.providers) eg.set_limits(name, p->limits());
-  for (const auto& r : plan.rollouts) {
-    ExecRollout er;
-    er.name = r.block;
-    for (const auto& wave : r.waves)
-      for (const auto& a : wave) {
-        int idx = pg.find(a);
-        if (idx >= 0) er.members.push_back(static_cast<StepId>(idx));
-      }
-    if (er.members.empty()) continue;
-    er.canary = r.canary;
-    er.batch = r.batch_size;
-    er.max_failures = r.max_failures;
-    er.pause = r.pause;
-    eg.add_rollout(std::move(er));
-  }
-  if (auto problems = eg.validate(); !problems.empty()) {
-    for (const auto& p : problems) diags_.error({}, "Invalid execution graph", p);
-    return std::nullopt;
-  }
-
-  struct Observer : ExecObserver {
-    const PlanGraph* pg;
-    const std::function<void(const ApplyEvent&)>* emit;
-    Executor** exec;
-    std::function<void(StepId, const StepRecord&)> on_failed_applied;
-    void send(ApplyEvent e) {
-      if (*emit) (*emit)(e);
-    }
-    bool visible(StepId id) const {
-      const PlanNode& n = pg->nodes[id];
-      return n.kind == NodeKind::Instance && n.op != NodeOp::NoOp;
-    }
-    void on_step_started(StepId id, const StepRecord& r) override {
-      check_interrupt();
-      if (!visible(id)) return;
-      ApplyEvent e;
-      e.kind = ApplyEvent::Kind::Started;
-      e.address = pg->nodes[id].address;
-      e.op = op_name(pg->nodes[id].op);
-      e.at = r.started_at;
-      send(e);
-    }
-    void on_step_retrying(StepId id, const StepRecord&, const ProviderError& err,
-                          Duration delay) override {
-      ApplyEvent e;
-      e.kind = ApplyEvent::Kind::Retrying;
-      e.address = pg->nodes[id].address;
-      e.message = err.summary;
-      e.took = delay;
-      send(e);
-    }
-    std::function<void(StepId)> release_lock = [](StepId) {};
-    void on_step_finished(StepId id, const StepRecord& r) override {
-      release_lock(id);
-      if (r.status == StepStatus::Failed && r.applied && on_failed_applied)
-        on_failed_applied(id, r);
-      check_interrupt();
-      if (!visible(id) && r.status != StepStatus::Failed) return;
-      ApplyEvent e;
-      e.kind = ApplyEvent::Kind::Finished;
-      e.address = pg->nodes[id].address;
-      e.op = op_name(pg->nodes[id].op);
-      e.status = to_string(r.status);
-      e.at = r.finished_at;
-      if (r.started_at.count() >= 0) e.took = r.finished_at - r.started_at;
-      if (r.error) e.message = r.error->summary;
-      if (r.status == StepStatus::Skipped) e.message = r.skip_reason;
-      send(e);
-      if (*exec) {
-        ExecProgress p = (*exec)->progress();
-        ApplyEvent s;
-        s.kind = ApplyEvent::Kind::Status;
-        s.done = p.done;
-        s.running = p.running;
-        s.waiting = p.waiting + p.pending;
-        s.failed = p.failed;
-        s.at = p.elapsed;
-        send(s);
-      }
-    }
-    std::function<void()> check_lock = [] {};
-    int seen = 0;
-    void check_interrupt() {
-      check_lock();
-      int now = *Session::interrupt_flag();
-      while (seen < now && *exec) {
-        ++seen;
-        (*exec)->interrupt();
-      }
-    }
-  } observer;
-  observer.pg = &pg;
+  Executor* executor = nullptr;
+  Observer observer;
+  observer.run = &run;
   observer.emit = &on_event;
   observer.exec = &executor;
-  observer.on_failed_applied = [&](StepId id, const StepRecord&) {
-    // Applied but its gate failed: the object exists, mark it tainted (replaced next time).
-    const std::string& address = pg.nodes[id].address;
-    auto pa = parse_address(address);
-    if (!pa.ok()) return;
-    if (const ResourceState* rs = state.find(*pa.address)) {
-      ResourceState t = *rs;
-      t.status = ResourceStatus::Tainted;
-      write(StateChange::put(*pa.address, t));
-      flush();
-    }
-  };
-
-  observer.release_lock = [&](StepId id) {
-    auto it = held_locks.find(id);
-    if (it == held_locks.end()) return;
-    auto [provider, handle] = it->second;
-    held_locks.erase(it);
-    if (auto e = provider->release_step_lock(handle)) {
-      diags_.error({}, e->summary, e->detail);
-      summary.failed.push_back({pg.nodes[id].id, e->summary});
-    }
-  };
 
   // Retries providers make inside an operation are reported like the executor's.
   I.on_provider_retry = [&on_event, &I](const std::string& address, const std::string& message,
@@ -557,10 +199,11 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   } reset_retry{I};
 
   ExecOptions eo;
-  eo.parallelism = options_.parallelism;
+  eo.parallelism = options_.parallelism > 0 ? options_.parallelism : plan.parallelism;
   if (I.simulation) eo.seed = I.simulation->model().seed();
   Executor ex(*I.clock, std::move(eg), eo, &observer);
   executor = &ex;
+  run.set_executor(&ex);
   // A state lock that can be lost (an etcd lease): once it is, start nothing new and fail.
   bool lock_lost = false;
   observer.check_lock = [&]() {
@@ -582,35 +225,40 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
   if (!I.clock->is_virtual()) I.clock->schedule(std::chrono::milliseconds(100), poll);
   ExecResult result = ex.run();
   executor = nullptr;
+  run.set_executor(nullptr);
 
   summary.interrupted = result.interrupted;
-  summary.timeline = build_timeline(pg, ex.graph(), result);
+  // The timeline covers every step, those that deferred blocks' expansions added too.
+  summary.timeline = build_timeline(run.step_graph(), ex.graph(), result);
   summary.timeline.simulated = simulated_;
   summary.timeline.seed = eo.seed;
   summary.timeline.command = plan.destroy_mode ? "destroy" : "apply";
-  summary.timeline.parallelism = options_.parallelism;
+  summary.timeline.parallelism = eo.parallelism;
   summary.makespan = result.makespan;
+  summary.lower_bound = result.lower_bound;
   for (StepId id : result.critical_path) {
-    const PlanNode& n = pg.nodes[id];
-    if (n.kind != NodeKind::Instance) continue;
+    const StepInfo& info = run.info(id);
+    if (!info.visible()) continue;
     const StepRecord& r = result.records[id];
     Duration d = r.started_at.count() >= 0 ? r.finished_at - r.started_at : Duration(0);
-    summary.critical_path.push_back({n.id, d});
+    summary.critical_path.push_back({info.id, d});
   }
+  for (StepId id : result.done)
+    if (run.info(id).visible()) summary.done.push_back(run.info(id).id);
   for (StepId id : result.failed) {
     const StepRecord& r = result.records[id];
-    summary.failed.push_back({pg.nodes[id].id, r.error ? r.error->summary : "failed"});
+    summary.failed.push_back({run.info(id).id, r.error ? r.error->summary : "failed"});
   }
   for (StepId id : result.skipped)
-    if (pg.nodes[id].kind == NodeKind::Instance && pg.nodes[id].op != NodeOp::NoOp)
-      summary.skipped.push_back({pg.nodes[id].id, result.records[id].skip_reason});
+    if (run.info(id).visible())
+      summary.skipped.push_back({run.info(id).id, result.records[id].skip_reason});
   for (StepId id : result.abandoned)
-    summary.failed.push_back({pg.nodes[id].id, "abandoned (interrupted while in flight)"});
+    summary.failed.push_back({run.info(id).id, "abandoned (interrupted while in flight)"});
 
   // Outputs, from the values as applied.
   for (const auto& [name, o] : config_->outputs) {
     if (plan.destroy_mode) {
-      if (state.outputs.count(name)) write(StateChange::remove_output(name));
+      if (state.outputs.count(name)) run.write(StateChange::remove_output(name));
       continue;
     }
     Value v = model.output_value(model.root(), name);
@@ -618,16 +266,15 @@ std::optional<ApplySummary> Session::apply(const Plan& plan, bool stale_check,
     OutputState os;
     os.value = v;
     os.sensitive = o.sensitive;
-    write(StateChange::put_output(name, os));
+    run.write(StateChange::put_output(name, os));
     summary.outputs.push_back({name, o.sensitive ? v.mark_sensitive() : v});
   }
-  for (const auto& [name, o] : loaded.state.outputs)
-    if (!config_->outputs.count(name)) write(StateChange::remove_output(name));
-  flush();
+  for (const auto& [name, o] : state.outputs)
+    if (!config_->outputs.count(name)) run.write(StateChange::remove_output(name));
+  run.flush_now();
   if (auto e = backend.write_snapshot(state)) {
     diags_.error({}, "Cannot write the state snapshot", e->message);
   }
-  for (const auto& [name, p] : I.providers) (void)p;
   // Every apply's timeline is kept (.orch/runs/, or .orch/simulate/runs/) for show -timeline.
   summary.timeline.recorded_at = utc_now_rfc3339();
   std::string timeline_error;

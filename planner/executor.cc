@@ -90,6 +90,11 @@ struct Executor::Impl {
   std::vector<int32_t> pending_all;
   std::vector<int32_t> pending_groups;
   std::vector<uint32_t> group_begin;  // any-of groups of step i: [group_begin[i], group_begin[i+1])
+  std::vector<uint32_t> group_pos;    // per group: its index in the owner's any_of/satisfied_by
+  // Out-edges added by extend() (the CSR above covers the steps the run started with).
+  std::vector<std::vector<OutEdge>> extra_out;
+  size_t csr_steps = 0;
+  std::map<std::string, int32_t, std::less<>> by_provider, by_lock;
   std::vector<int32_t> group_remaining;
   std::vector<char> group_satisfied;
 
@@ -158,12 +163,16 @@ struct Executor::Impl {
     std::vector<uint32_t> fill(out_begin.begin(), out_begin.end() - 1);
     group_remaining.assign(group_begin[n], 0);
     group_satisfied.assign(group_begin[n], 0);
+    group_pos.assign(group_begin[n], 0);
+    extra_out.assign(n, {});
+    csr_steps = n;
     for (size_t i = 0; i < n; ++i) {
       const auto& s = g.steps[i];
       for (StepId d : s.depends_on) out[fill[d]++] = {static_cast<StepId>(i), -1};
       for (size_t k = 0; k < s.any_of.size(); ++k) {
         int32_t gi = static_cast<int32_t>(group_begin[i] + k);
         group_remaining[gi] = static_cast<int32_t>(s.any_of[k].size());
+        group_pos[gi] = static_cast<uint32_t>(k);
         for (StepId d : s.any_of[k]) out[fill[d]++] = {static_cast<StepId>(i), gi};
       }
     }
@@ -171,7 +180,6 @@ struct Executor::Impl {
     // Slots: one per limited provider, one for -parallelism, one per lock name.
     provider_slot.assign(n, -1);
     lock_slot.assign(n, -1);
-    std::map<std::string, int32_t, std::less<>> by_provider, by_lock;
     for (const auto& [name, lim] : g.limits) {
       if (lim.max_concurrency <= 0 && lim.requests_per_second <= 0) continue;
       Slot s;
@@ -191,21 +199,7 @@ struct Executor::Impl {
       parallel_slot = static_cast<int32_t>(slots.size());
       slots.push_back(std::move(s));
     }
-    for (size_t i = 0; i < n; ++i) {
-      const auto& s = g.steps[i];
-      if (auto it = by_provider.find(s.provider); it != by_provider.end())
-        provider_slot[i] = it->second;
-      if (!s.lock.empty()) {
-        auto [it, inserted] = by_lock.try_emplace(s.lock, static_cast<int32_t>(slots.size()));
-        if (inserted) {
-          Slot l;
-          l.capacity = 1;
-          l.what = "lock " + s.lock;
-          slots.push_back(std::move(l));
-        }
-        lock_slot[i] = it->second;
-      }
-    }
+    for (size_t i = 0; i < n; ++i) assign_slots(static_cast<StepId>(i));
     holds_op.assign(n, 0);
     holds_lock.assign(n, 0);
     in_backoff.assign(n, 0);
@@ -213,18 +207,131 @@ struct Executor::Impl {
 
     rollout_pos.assign(n, -1);
     rollouts.resize(g.rollouts.size());
-    for (size_t r = 0; r < g.rollouts.size(); ++r) {
-      const auto& spec = g.rollouts[r];
-      auto batch_of = rollout_batches(spec);
-      int batches = batch_of.empty() ? 0 : batch_of.back() + 1;
-      rollouts[r].remaining.assign(batches, 0);
-      rollouts[r].waiting.resize(batches);
-      for (size_t m = 0; m < spec.members.size(); ++m) {
-        rollout_pos[spec.members[m]] = batch_of[m];
-        ex.result_.records[spec.members[m]].rollout_batch = batch_of[m];
-        ++rollouts[r].remaining[batch_of[m]];
+    for (size_t r = 0; r < g.rollouts.size(); ++r) init_rollout(static_cast<int>(r));
+  }
+
+  // The provider and lock slots of a step.
+  void assign_slots(StepId i) {
+    const auto& s = ex.graph_.steps[i];
+    if (auto it = by_provider.find(s.provider); it != by_provider.end())
+      provider_slot[i] = it->second;
+    if (!s.lock.empty()) {
+      auto [it, inserted] = by_lock.try_emplace(s.lock, static_cast<int32_t>(slots.size()));
+      if (inserted) {
+        Slot l;
+        l.capacity = 1;
+        l.what = "lock " + s.lock;
+        slots.push_back(std::move(l));
+      }
+      lock_slot[i] = it->second;
+    }
+  }
+
+  void init_rollout(int r) {
+    const auto& spec = ex.graph_.rollouts[r];
+    auto batch_of = rollout_batches(spec);
+    int batches = batch_of.empty() ? 0 : batch_of.back() + 1;
+    rollouts[r].remaining.assign(batches, 0);
+    rollouts[r].waiting.resize(batches);
+    for (size_t m = 0; m < spec.members.size(); ++m) {
+      rollout_pos[spec.members[m]] = batch_of[m];
+      ex.result_.records[spec.members[m]].rollout_batch = batch_of[m];
+      ++rollouts[r].remaining[batch_of[m]];
+    }
+  }
+
+  // Calls fn(OutEdge) for every out-edge of `id`.
+  template <typename Fn>
+  void for_out(StepId id, Fn&& fn) {
+    if (id < csr_steps)
+      for (uint32_t e = out_begin[id]; e < out_begin[id + 1]; ++e) fn(out[e]);
+    // By index: fn may add edges (never to this list, but be safe).
+    for (size_t k = 0; k < extra_out[id].size(); ++k) fn(extra_out[id][k]);
+  }
+
+  bool failed_or_skipped(StepId id) {
+    auto s = rec(id).status;
+    return s == StepStatus::Failed || s == StepStatus::Skipped || s == StepStatus::Abandoned;
+  }
+
+  // A new any-of group of `owner` over `members`; false when no member can satisfy it any more.
+  bool add_group(StepId owner, const std::vector<StepId>& members, size_t pos) {
+    const auto gi = static_cast<int32_t>(group_remaining.size());
+    group_remaining.push_back(0);
+    group_satisfied.push_back(0);
+    group_pos.push_back(static_cast<uint32_t>(pos));
+    ++pending_groups[owner];
+    for (StepId m : members) {
+      if (group_satisfied[gi]) break;
+      if (rec(m).status == StepStatus::Done) {
+        group_satisfied[gi] = 1;
+        rec(owner).satisfied_by[pos] = m;
+        --pending_groups[owner];
+      } else if (!failed_or_skipped(m)) {
+        ++group_remaining[gi];
+        extra_out[m].push_back({owner, gi});
       }
     }
+    return group_satisfied[gi] || group_remaining[gi] > 0;
+  }
+
+  void extend(ExecExtension x, StepId cause) {
+    auto& g = ex.graph_;
+    const auto first = static_cast<StepId>(g.steps.size());
+    const size_t n = first + x.steps.size();
+    ex.result_.records.resize(n);
+    pending_all.resize(n, 0);
+    pending_groups.resize(n, 0);
+    provider_slot.resize(n, -1);
+    lock_slot.resize(n, -1);
+    holds_op.resize(n, 0);
+    holds_lock.resize(n, 0);
+    in_backoff.resize(n, 0);
+    generation.resize(n, 0);
+    rollout_pos.resize(n, -1);
+    extra_out.resize(n);
+    counts[static_cast<int>(StepStatus::Pending)] += x.steps.size();
+    for (auto& step : x.steps) g.steps.push_back(std::move(step));
+    std::vector<std::pair<StepId, std::string>> skip_now;
+    for (StepId id = first; id < n; ++id) {
+      assign_slots(id);
+      const ExecStep& s = g.steps[id];
+      rec(id).satisfied_by.assign(s.any_of.size(), kNoStep);
+      for (StepId d : s.depends_on) {
+        if (rec(d).status == StepStatus::Done) continue;
+        if (failed_or_skipped(d)) {
+          skip_now.emplace_back(id, fmt::format("dependency {} failed", g.steps[d].address));
+          continue;
+        }
+        ++pending_all[id];
+        extra_out[d].push_back({id, -1});
+      }
+      for (size_t k = 0; k < s.any_of.size(); ++k)
+        if (!add_group(id, s.any_of[k], k))
+          skip_now.emplace_back(id, "no dependency of an any-of group can be done");
+    }
+    for (auto [waiter, dep] : x.waits) {
+      if (waiter >= n || dep >= n || rec(waiter).status != StepStatus::Pending) continue;
+      g.steps[waiter].depends_on.push_back(dep);
+      if (rec(dep).status == StepStatus::Done) continue;
+      ++pending_all[waiter];
+      extra_out[dep].push_back({waiter, -1});
+    }
+    for (auto& [owner, members] : x.any_groups) {
+      if (owner >= n || rec(owner).status != StepStatus::Pending || members.empty()) continue;
+      g.steps[owner].any_of.push_back(members);
+      rec(owner).satisfied_by.push_back(kNoStep);
+      if (!add_group(owner, members, rec(owner).satisfied_by.size() - 1))
+        skip_now.emplace_back(owner, "no dependency of an any-of group can be done");
+    }
+    for (auto& r : x.rollouts) {
+      int index = g.add_rollout(std::move(r));
+      rollouts.resize(g.rollouts.size());
+      init_rollout(index);
+    }
+    for (StepId id = first; id < n; ++id)
+      if (pending_all[id] == 0 && pending_groups[id] == 0) make_ready(id, cause);
+    for (auto& [id, why] : skip_now) skip(id, std::move(why));
   }
 
   // --- Readiness and admission.
@@ -363,8 +470,9 @@ struct Executor::Impl {
   }
 
   void run_attempt(StepId id) {
-    const auto& op = step(id).operation;
-    if (!op) return on_op_done(id, generation[id], StepOutcome{});
+    if (!step(id).operation) return on_op_done(id, generation[id], StepOutcome{});
+    // A copy: an operation may extend the graph (growing the step list) while it runs.
+    StepOperation op = step(id).operation;
     StepContext ctx{id, rec(id).attempts, rec(id).satisfied_by};
     std::weak_ptr<char> guard = alive;
     const uint32_t gen = generation[id];
@@ -433,20 +541,20 @@ struct Executor::Impl {
 
   void complete(StepId id) {
     finish_step(id, StepStatus::Done);
-    for (uint32_t e = out_begin[id]; e < out_begin[id + 1]; ++e) {
-      const auto [to, gi] = out[e];
-      if (rec(to).status != StepStatus::Pending) continue;
+    for_out(id, [&](OutEdge edge) {
+      const auto [to, gi] = edge;
+      if (rec(to).status != StepStatus::Pending) return;
       if (gi < 0) {
         --pending_all[to];
       } else if (!group_satisfied[gi]) {
         group_satisfied[gi] = 1;
-        rec(to).satisfied_by[gi - group_begin[to]] = id;
+        rec(to).satisfied_by[group_pos[gi]] = id;
         --pending_groups[to];
       } else {
-        continue;
+        return;
       }
       if (pending_all[to] == 0 && pending_groups[to] == 0) make_ready(to, id);
-    }
+    });
   }
 
   void fail(StepId id, ProviderError error) {
@@ -476,17 +584,17 @@ struct Executor::Impl {
   }
 
   void propagate_failure(StepId id, const std::string& reason) {
-    for (uint32_t e = out_begin[id]; e < out_begin[id + 1]; ++e) {
-      const auto [to, gi] = out[e];
+    for_out(id, [&](OutEdge edge) {
+      const auto [to, gi] = edge;
       const auto s = rec(to).status;
-      if (s != StepStatus::Pending && s != StepStatus::Waiting) continue;
+      if (s != StepStatus::Pending && s != StepStatus::Waiting) return;
       if (gi < 0) {
         skips.emplace_back(to, reason);
       } else if (--group_remaining[gi] == 0 && !group_satisfied[gi]) {
         skips.emplace_back(
             to, fmt::format("no dependency of an any-of group was done (last: {})", reason));
       }
-    }
+    });
     if (!skipping) run_skips();
   }
 
@@ -655,6 +763,10 @@ const ExecResult& Executor::run() {
 
 void Executor::interrupt() {
   impl_->interrupt();
+}
+
+void Executor::extend(ExecExtension extension, StepId cause) {
+  impl_->extend(std::move(extension), cause);
 }
 
 ExecProgress Executor::progress() const {

@@ -93,6 +93,21 @@ struct ExecProgress {
   TimePoint elapsed{0};
 };
 
+// Steps added to a running graph by a step's operation (a deferred block's instances, known
+// only once that step runs). Ids continue from the graph's current size.
+struct ExecExtension {
+  // New steps; their dependencies may name existing steps (done ones count as satisfied; failed
+  // or skipped ones skip the new step) or other new ones. A step that creates others usually
+  // lists itself, so that they start once it is done.
+  std::vector<ExecStep> steps;
+  // (waiter, step): the existing, not yet started waiter also waits for `step` (all-of).
+  std::vector<std::pair<StepId, StepId>> waits;
+  // An existing, not yet started step gets another any-of group over these steps.
+  std::vector<std::pair<StepId, std::vector<StepId>>> any_groups;
+  // Rollouts over new steps.
+  std::vector<ExecRollout> rollouts;
+};
+
 class GateRunner;
 
 class Executor {
@@ -109,6 +124,10 @@ class Executor {
   void start(std::function<void(const ExecResult&)> done = {});
   // start() then clock.run() until finished; returns the result (valid while the executor lives).
   const ExecResult& run();
+
+  // Adds steps while the run is going, from inside a step's operation (before it reports done):
+  // see ExecExtension. `cause` is the step that added them (their cause when ready at once).
+  void extend(ExecExtension extension, StepId cause);
 
   // First call: start nothing new (not-started steps are skipped "interrupted"), let in-flight
   // steps finish. Second call: abandon in-flight steps and finish now.

@@ -21,6 +21,9 @@ std::string aggregate_node_id(const std::string& block) {
 std::string any_node_id(const std::string& block) {
   return "any(" + block + ")";
 }
+std::string expand_node_id(const std::string& block) {
+  return block + " (expand)";
+}
 static std::string destroy_dependents_id(const std::string& block) {
   return block + " (destroy dependents)";
 }
@@ -108,7 +111,13 @@ PlanGraph build_plan_graph(const std::vector<GraphInstance>& instances, Diagnost
   // Instances by block, in the given order (callers pass them sorted by address).
   std::map<std::string, std::vector<const GraphInstance*>> by_block;
   std::unordered_map<std::string, const GraphInstance*> by_address;
+  std::map<std::string, int> expand_of;  // deferred block → its expansion node
   for (const auto& inst : instances) {
+    if (inst.expand) {
+      expand_of[inst.block] =
+          b.node(expand_node_id(inst.block), NodeKind::Expand, NodeOp::None, inst.block);
+      continue;
+    }
     by_block[inst.block].push_back(&inst);
     by_address[inst.address] = &inst;
     if (has_forward(inst.action))
@@ -117,10 +126,19 @@ PlanGraph build_plan_graph(const std::vector<GraphInstance>& instances, Diagnost
       b.node(destroy_node_id(inst.address), NodeKind::Instance, NodeOp::Delete, inst.address);
   }
   auto forward = [&](const GraphInstance& i) {
+    if (i.expand) return expand_of[i.block];
     return has_forward(i.action) ? b.find(i.address) : -1;
   };
-  // A single unkeyed instance is its own aggregate: no extra node.
+  // A single unkeyed instance is its own aggregate: no extra node. A deferred block's aggregate
+  // follows its expansion node (apply adds the instances in between).
   auto block_node = [&](const std::string& block) -> int {
+    if (auto e = expand_of.find(block); e != expand_of.end()) {
+      int agg = b.find(aggregate_node_id(block));
+      if (agg >= 0) return agg;
+      agg = b.node(aggregate_node_id(block), NodeKind::Aggregate, NodeOp::None, block);
+      b.edge(e->second, agg);
+      return agg;
+    }
     auto it = by_block.find(block);
     if (it != by_block.end() && it->second.size() == 1 && it->second[0]->address == block)
       return forward(*it->second[0]);
@@ -131,7 +149,23 @@ PlanGraph build_plan_graph(const std::vector<GraphInstance>& instances, Diagnost
       for (const auto* m : it->second) b.edge(forward(*m), agg);
     return agg;
   };
+  // The instance `address` of a deferred block stands for the block (its key is not known yet).
+  auto deferred_block_of = [&](const std::string& address) -> std::string {
+    for (const auto& [block, node] : expand_of)
+      if (address.size() > block.size() && address.compare(0, block.size(), block) == 0 &&
+          address[block.size()] == '[')
+        return block;
+    return "";
+  };
   auto any_node = [&](const std::string& block) -> int {
+    if (auto e = expand_of.find(block); e != expand_of.end()) {
+      // Its any-of group is filled in by apply when the instances are known.
+      int n = b.find(any_node_id(block));
+      if (n >= 0) return n;
+      n = b.node(any_node_id(block), NodeKind::AnyOf, NodeOp::None, block);
+      b.edge(e->second, n);
+      return n;
+    }
     auto it = by_block.find(block);
     if (it == by_block.end() || it->second.empty()) return block_node(block);
     int n = b.find(any_node_id(block));
@@ -147,7 +181,12 @@ PlanGraph build_plan_graph(const std::vector<GraphInstance>& instances, Diagnost
     if (f >= 0) {
       for (const auto& a : inst.needs_instances) {
         auto it = by_address.find(a);
-        if (it != by_address.end()) b.edge(forward(*it->second), f);
+        if (it != by_address.end()) {
+          b.edge(forward(*it->second), f);
+        } else if (!expand_of.empty()) {
+          std::string blk = deferred_block_of(a);
+          if (!blk.empty()) b.edge(block_node(blk), f);
+        }
       }
       for (const auto& blk : inst.needs_blocks) b.edge(block_node(blk), f);
       for (const auto& blk : inst.needs_any) b.edge(any_node(blk), f);
@@ -169,7 +208,7 @@ PlanGraph build_plan_graph(const std::vector<GraphInstance>& instances, Diagnost
   // Destroy order: a delete of anything in block B waits for the deletes of the instances that
   // depended on B, gathered through one node per B.
   for (const auto& inst : instances) {
-    if (!has_destroy(inst.action)) continue;
+    if (inst.expand || !has_destroy(inst.action)) continue;
     int d = b.find(destroy_node_id(inst.address));
     std::set<std::string> deps(inst.destroy_deps.begin(), inst.destroy_deps.end());
     for (const auto& a : inst.needs_instances)
@@ -291,8 +330,11 @@ std::vector<std::string> targeted_addresses(const PlanGraph& g,
   Adjacency adj = adjacency(g);
   std::vector<char> keep(g.nodes.size(), 0);
   std::vector<int> work;
+  auto selectable = [&](size_t i) {
+    return g.nodes[i].kind == NodeKind::Instance || g.nodes[i].kind == NodeKind::Expand;
+  };
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (g.nodes[i].kind != NodeKind::Instance) continue;
+    if (!selectable(i)) continue;
     auto a = parse_address(g.nodes[i].address);
     if (!a.ok()) continue;
     for (const auto& p : pats)
@@ -313,7 +355,7 @@ std::vector<std::string> targeted_addresses(const PlanGraph& g,
   }
   std::set<std::string> out;
   for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (keep[i] && g.nodes[i].kind == NodeKind::Instance) out.insert(g.nodes[i].address);
+    if (keep[i] && selectable(i)) out.insert(g.nodes[i].address);
   return {out.begin(), out.end()};
 }
 

@@ -26,6 +26,9 @@ struct GraphInstance {
   // delete of this instance (destroy order is the reverse of create order).
   std::vector<std::string> destroy_deps;
   Range range;  // the block in the configuration, for cycle diagnostics
+  // A deferred block (count/for_each known only during apply): `address` is the block, and the
+  // graph gets its expansion node, which its `needs_*` point to, instead of instance nodes.
+  bool expand = false;
 };
 
 // Node ids: the instance address for its create/update/read/no-op; "ADDR (destroy)" for its
@@ -34,6 +37,7 @@ struct GraphInstance {
 std::string destroy_node_id(const std::string& address);
 std::string aggregate_node_id(const std::string& block);
 std::string any_node_id(const std::string& block);
+std::string expand_node_id(const std::string& block);  // "BLOCK (expand)"
 
 // Builds the graph; cycles become errors in `diags` ("Cycle: a → b → a").
 PlanGraph build_plan_graph(const std::vector<GraphInstance>& instances, Diagnostics& diags);

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "planner/json_values.h"
 #include "planner/state_json.h"
 
 namespace orch {
@@ -272,9 +273,9 @@ BackendStatus LocalBackend::read_journal(State& state, LoadedState& out) {
       if (header_seen) journal_good_ = static_cast<off_t>(pos);
       continue;
     }
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
     std::string problem;
     if (!header_seen) {
+      json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (!j.is_object() || j.value("journal", 0) != kJournalVersion || !j.contains("lineage") ||
           !j["lineage"].is_string() || !j.contains("base_serial") ||
           !j["base_serial"].is_number_unsigned()) {
@@ -318,9 +319,11 @@ BackendStatus LocalBackend::read_journal(State& state, LoadedState& out) {
       continue;
     }
     StateChange change;
-    if (j.is_discarded()) {
-      problem = "not valid JSON";
-    } else if (!change_from_json(j, change, &problem)) {
+    Value record;
+    JsonReadError re;
+    if (!read_json_values(line, &state_value_sites(), record, &re)) {
+      problem = re.syntax ? "not valid JSON" : "bad record: " + re.path + ": " + re.message;
+    } else if (!change_from_value(record, change, &problem)) {
       problem = "bad record: " + problem;
     }
     if (!problem.empty()) {
@@ -407,16 +410,9 @@ BackendStatus LocalBackend::append(const StateChange& change) {
   if (!loaded_) {
     return error_of(BackendError::Kind::Usage, "state journal: append before load");
   }
-  json j;
   std::string e;
-  if (!change_to_json(change, j, &e)) {
+  if (!change_to_text(change, pending_, &e)) {
     return error_of(BackendError::Kind::Usage, "cannot record state change: " + e);
-  }
-  try {
-    pending_ += j.dump();
-  } catch (const json::exception& ex) {
-    return error_of(BackendError::Kind::Usage, fmt::format("cannot record state change for {}: {}",
-                                                           change.address.str(), ex.what()));
   }
   pending_ += '\n';
   return std::nullopt;

@@ -60,6 +60,20 @@ class ModelScope : public EvalScope {
     return m_.block_value(*b);
   }
 
+  std::optional<Value> lookup_instance(const RefKey& key, const Value& index) const override {
+    if (key.root == "var" || key.root == "local" || key.root == "module" || key.root == "count" ||
+        key.root == "each" || key.root == "self" || key.root == "path")
+      return std::nullopt;
+    std::string prefix = mod_.config->address_prefix();
+    std::string address = key.root == "data" ? prefix + "data." + std::string(key.type) + "." +
+                                                   std::string(key.name)
+                                             : prefix + std::string(key.root) + "." +
+                                                   std::string(key.name);
+    Model::Block* b = m_.block(address);
+    if (!b) return std::nullopt;
+    return m_.instance_value(*b, index);
+  }
+
   std::vector<std::string> candidates(const RefKey& key) const override {
     std::vector<std::string> out;
     if (key.root == "var")
@@ -131,6 +145,13 @@ void Model::for_each_module(const std::function<void(Module&)>& fn) {
   walk(*root_);
 }
 
+void Model::set_expansion(Block& b, Expansion expansion) {
+  b.expansion = std::move(expansion);
+  b.visit = 2;
+  ++block_gen_[b.address];
+  ++generation_;
+}
+
 void Model::set_value(const std::string& instance, const std::string& block, Value v) {
   values_[instance] = std::move(v);
   ++block_gen_[block];
@@ -183,6 +204,25 @@ Value Model::block_value(Block& b) {
   b.cached = out;
   b.cached_gen = gen;
   return out;
+}
+
+std::optional<Value> Model::instance_value(Block& b, const Value& index) {
+  if (b.visit == 0) {
+    b.visit = 1;
+    if (plan_block) plan_block(b);
+    b.visit = 2;
+  }
+  if (b.visit != 2 || b.expansion.unknown) return std::nullopt;
+  InstanceKey key;
+  if (b.expansion.counted && index.kind() == ValueKind::Number && index.as_number().is_int)
+    key = InstanceKey::of(index.as_number().i);
+  else if (b.expansion.keyed && index.kind() == ValueKind::String)
+    key = InstanceKey::of(index.as_string());
+  else
+    return std::nullopt;
+  const Value* v = value(b.address + key.str());
+  if (!v) return std::nullopt;
+  return *v;
 }
 
 Value Model::local_value(Module& m, const std::string& name) {
@@ -314,6 +354,25 @@ void Model::add_refs(Module& m, const std::vector<Reference>& refs, const EvalSc
         break;
     }
   }
+}
+
+InstanceNeeds Model::expansion_needs(Block& b) {
+  ExpandedInstance none;  // no count.index / each.key: indexed references need the whole block
+  none.addr = block_address(*b.resource, b.module->path);
+  none.address = b.address;
+  InstanceNeeds out = needs(b, none);
+  std::vector<Reference> refs;
+  if (b.resource->count) collect_references(*b.resource->count, refs);
+  if (b.resource->for_each) collect_references(*b.resource->for_each, refs);
+  InstanceNeeds meta;
+  add_refs(*b.module, refs, nullptr, meta, 0);
+  out.blocks.insert(meta.blocks.begin(), meta.blocks.end());
+  for (const auto& i : meta.instances) out.instances.insert(i);
+  out.blocks.erase(b.address);
+  // An any(x) dependency stays one: the expansion also needs x's values, but any(x) is the
+  // declared order, as for instances.
+  for (const auto& blk : out.any) out.blocks.erase(blk);
+  return out;
 }
 
 InstanceNeeds Model::needs(Block& b, const ExpandedInstance& inst) {

@@ -56,6 +56,9 @@ class Model {
   // Visits every module (root first, then children by name).
   void for_each_module(const std::function<void(Module&)>& fn);
 
+  // Replaces a block's expansion (a deferred block expanded during apply); its value is rebuilt.
+  void set_expansion(Block& b, Expansion expansion);
+
   // Instance values (planned or applied objects). Setting one invalidates cached block values.
   void set_value(const std::string& instance, const std::string& block, Value v);
   void erase_value(const std::string& instance, const std::string& block);
@@ -63,6 +66,9 @@ class Model {
 
   // The value of a block as references see it: object, tuple (count) or object by key.
   Value block_value(Block& b);
+  // One instance of a counted or for_each block by its index or key (no whole-block value is
+  // built); nullopt when the block is not expanded that way or the instance has no value.
+  std::optional<Value> instance_value(Block& b, const Value& index);
   Value local_value(Module& m, const std::string& name);
   Value output_value(Module& m, const std::string& name);
   // Values of a module's variables (resolving a child's inputs in its parent on first use).
@@ -80,6 +86,9 @@ class Model {
 
   // Resolves what an instance needs (references and depends_on) to instances and blocks.
   InstanceNeeds needs(Block& b, const ExpandedInstance& inst);
+  // What a deferred block's expansion waits for: everything any of its instances could need
+  // (references by index count as the whole block) plus what count/for_each refers to.
+  InstanceNeeds expansion_needs(Block& b);
 
   Diagnostics& diags() { return diags_; }
 

@@ -85,6 +85,8 @@ std::string node_kind_name(NodeKind k) {
       return "aggregate";
     case NodeKind::AnyOf:
       return "any_of";
+    case NodeKind::Expand:
+      return "expand";
   }
   return "instance";
 }
@@ -146,7 +148,14 @@ PlanCounts Plan::counts() const {
   return c;
 }
 
+int Plan::gates_to_check() const {
+  int n = 0;
+  for (const auto& rc : changes) n += rc.gate_pending ? 1 : 0;
+  return n;
+}
+
 bool Plan::has_changes() const {
+  if (!deferred.empty() || gates_to_check() > 0) return true;
   for (const auto& rc : changes)
     if ((rc.action != PlanAction::NoOp && rc.action != PlanAction::Read) || !rc.adopt_id.empty())
       return true;
@@ -164,6 +173,12 @@ const ResourceChange* Plan::find(const std::string& address) const {
 const PlanRollout* Plan::rollout(const std::string& block) const {
   for (const auto& r : rollouts)
     if (r.block == block) return &r;
+  return nullptr;
+}
+
+const PlanDeferred* Plan::deferred_block(const std::string& block) const {
+  for (const auto& d : deferred)
+    if (d.block == block) return &d;
   return nullptr;
 }
 
@@ -188,6 +203,10 @@ void Plan::normalize() {
   std::stable_sort(gates.begin(), gates.end(), [](const PlanGate& a, const PlanGate& b) {
     return std::tie(a.block, a.kind) < std::tie(b.block, b.kind);
   });
+  std::stable_sort(deferred.begin(), deferred.end(),
+                   [](const PlanDeferred& a, const PlanDeferred& b) { return a.block < b.block; });
+  std::stable_sort(limits.begin(), limits.end(),
+                   [](const PlanLimit& a, const PlanLimit& b) { return a.provider < b.provider; });
 }
 
 }  // namespace orch

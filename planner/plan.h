@@ -57,6 +57,9 @@ struct ResourceChange {
   bool create_before_destroy = false;
   // A drift note: what refresh found that differs from the state ("deleted outside orch").
   std::string drift;
+  // The object's readiness gate was never confirmed (an apply stopped while waiting for it):
+  // apply checks it again, even when nothing else changes.
+  bool gate_pending = false;
   // Adoption (planner/adopt.h): the id of an existing object, marked for this stack, that this
   // change records in state instead of creating one. With action NoOp, it is only recorded.
   std::string adopt_id;
@@ -86,6 +89,28 @@ struct PlanGate {
   std::optional<Duration> simulate_after;  // virtual clock only
 };
 
+// A block whose count or for_each is known only after apply (it depends on values known only
+// then, like an elected leader). The plan shows the block with its instances known after apply;
+// the graph holds one expansion node for it; apply expands, diffs and runs the instances once
+// the expression's inputs are known, and the block's dependents wait for all of them.
+struct PlanDeferred {
+  std::string block;     // "sim_task.worker"
+  std::string provider;  // "sim"
+  std::string meta;      // "count" or "for_each"
+  std::string waiting_for;  // what is not known yet: "sim_election.master.leader"
+  std::optional<int64_t> max_instances;  // an upper bound on the instances, when one is known
+  Value after;  // the instances' attributes as far as known (each.key / count.index unknown)
+  // Instances of the block in state: apply keeps, updates or destroys them once it knows.
+  std::vector<std::string> existing;
+};
+
+// What holds steps back besides their dependencies: a provider's limits, -parallelism.
+struct PlanLimit {
+  std::string provider;
+  int max_concurrency = 0;         // 0: unlimited
+  double requests_per_second = 0;  // 0: unlimited
+};
+
 struct OutputChange {
   std::string name;
   PlanAction action = PlanAction::NoOp;  // Create, Update, Delete or NoOp
@@ -104,14 +129,16 @@ struct PlanVariable {
 // nodes stand for "every instance of a block" (so a splat referenced by M instances is one node
 // and N+M edges, never N×M); AnyOf nodes are done when ONE predecessor is done. Rollout waves
 // are not edges: the executor runs them from Plan::rollouts.
-enum class NodeKind { Instance, Aggregate, AnyOf };
+// Expand nodes stand for a deferred block (PlanDeferred): apply adds its instances there.
+enum class NodeKind { Instance, Aggregate, AnyOf, Expand };
 enum class NodeOp { None, Create, Update, Delete, Read, NoOp };
 std::string node_kind_name(NodeKind k);
 std::string node_op_name(NodeOp op);
 
 struct PlanNode {
   std::string id;  // unique and stable: "sim_machine.node[3]", "sim_machine.node[3] (destroy)",
-                   // "sim_machine.node[*]", "any(sim_machine.node)", "sim_task.worker wave 1"
+                   // "sim_machine.node[*]", "any(sim_machine.node)",
+                   // "sim_task.worker (expand)"
   NodeKind kind = NodeKind::Instance;
   NodeOp op = NodeOp::None;
   std::string address;  // the instance (Instance) or block (others)
@@ -144,6 +171,9 @@ struct Plan {
   std::vector<PlanVariable> variables;  // sorted by name
   std::vector<PlanRollout> rollouts;    // sorted by block
   std::vector<PlanGate> gates;          // sorted by block, then kind
+  std::vector<PlanDeferred> deferred;   // sorted by block
+  std::vector<PlanLimit> limits;        // sorted by provider; only limited providers
+  int parallelism = 0;                  // -parallelism (0: no global limit)
   PlanGraph graph;
   std::vector<std::string> targets;  // -target as given
   std::vector<std::string> replace;  // -replace as given
@@ -154,10 +184,14 @@ struct Plan {
   bool errored = false;
 
   PlanCounts counts() const;
-  // True when some resource or output changes (reads alone are not changes).
+  // Instances whose readiness gate apply checks again (ResourceChange::gate_pending).
+  int gates_to_check() const;
+  // True when some resource or output changes (reads alone are not changes); a deferred block
+  // counts as a change.
   bool has_changes() const;
   const ResourceChange* find(const std::string& address) const;
   const PlanRollout* rollout(const std::string& block) const;
+  const PlanDeferred* deferred_block(const std::string& block) const;
   std::vector<const PlanGate*> gates_of(const std::string& block) const;
   // Sorts changes, outputs, variables, rollouts and gates into their canonical order.
   void normalize();

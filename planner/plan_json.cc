@@ -2,6 +2,8 @@
 // is byte-identical for the same plan.
 #include "planner/plan_json.h"
 
+#include "planner/graph.h"
+
 namespace orch {
 
 using json = nlohmann::json;
@@ -139,9 +141,35 @@ json plan_to_json(const Plan& plan) {
     if (!rc.depends_on.empty()) e["depends_on"] = rc.depends_on;
     if (rc.create_before_destroy) e["create_before_destroy"] = true;
     if (!rc.drift.empty()) e["drift"] = rc.drift;
+    if (rc.gate_pending) e["gate_pending"] = true;
     changes.push_back(e);
   }
   j["resource_changes"] = changes;
+
+  // Blocks whose count/for_each is known only after apply (Terraform's deferred_changes).
+  json deferred = json::array();
+  for (const auto& d : plan.deferred) {
+    auto block = parse_address(d.block);
+    json rc;
+    rc["address"] = aggregate_node_id(d.block);
+    if (block.ok()) {
+      if (!block.address->module.empty()) rc["module_address"] = block.address->module_str();
+      rc["mode"] = block.address->mode == ResourceMode::Data ? "data" : "managed";
+      rc["type"] = block.address->type;
+      rc["name"] = block.address->name;
+    }
+    rc["provider_name"] = d.provider;
+    rc["change"] = change_json(PlanAction::Create, Value(), d.after);
+    json e;
+    e["reason"] = "instance_count_unknown";
+    e["resource_change"] = rc;
+    e["meta_argument"] = d.meta;
+    if (!d.waiting_for.empty()) e["waiting_for"] = d.waiting_for;
+    if (d.max_instances) e["max_instances"] = *d.max_instances;
+    if (!d.existing.empty()) e["existing_instances"] = d.existing;
+    deferred.push_back(e);
+  }
+  j["deferred_changes"] = deferred;
 
   json outputs = json::object();
   for (const auto& oc : plan.outputs) {
@@ -202,6 +230,19 @@ json plan_to_json(const Plan& plan) {
     gates.push_back(e);
   }
   j["gates"] = gates;
+
+  json limits;
+  limits["parallelism"] = plan.parallelism;
+  json providers = json::array();
+  for (const auto& l : plan.limits) {
+    json e;
+    e["provider"] = l.provider;
+    if (l.max_concurrency > 0) e["max_concurrency"] = l.max_concurrency;
+    if (l.requests_per_second > 0) e["requests_per_second"] = l.requests_per_second;
+    providers.push_back(e);
+  }
+  limits["providers"] = providers;
+  j["limits"] = limits;
 
   json st;
   st["lineage"] = plan.state_lineage;

@@ -28,7 +28,11 @@ std::string render_plan_markdown(const Plan& plan) {
   }
   out += "### orch plan: " + std::to_string(c.add) + " to add, " + std::to_string(c.change) +
          " to change, " + std::to_string(c.destroy) + " to destroy" +
-         (c.adopt > 0 ? ", " + std::to_string(c.adopt) + " to adopt" : std::string()) + "\n\n";
+         (c.adopt > 0 ? ", " + std::to_string(c.adopt) + " to adopt" : std::string());
+  if (!plan.deferred.empty())
+    out += ", " + std::to_string(plan.deferred.size()) + " block" +
+           (plan.deferred.size() == 1 ? "" : "s") + " known after apply";
+  out += "\n\n";
 
   const Section sections[] = {
       {"Create", {PlanAction::Create}},
@@ -49,6 +53,9 @@ std::string render_plan_markdown(const Plan& plan) {
     out += std::string("| ") + s.title + " | " + std::to_string(list.size()) + " |\n";
     groups.emplace_back(&s, std::move(list));
   }
+  if (!plan.deferred.empty())
+    out += "| Known after apply | " + std::to_string(plan.deferred.size()) + " block" +
+           (plan.deferred.size() == 1 ? "" : "s") + " |\n";
   for (const auto& [s, list] : groups) {
     out += "\n<details><summary>" + std::string(s->title) + " (" + std::to_string(list.size()) +
            ")</summary>\n\n";
@@ -71,6 +78,20 @@ std::string render_plan_markdown(const Plan& plan) {
     out += "\n</details>\n";
   }
 
+  if (!plan.deferred.empty()) {
+    out += "\n<details><summary>Known after apply (" + std::to_string(plan.deferred.size()) +
+           ")</summary>\n\n";
+    for (const auto& d : plan.deferred) {
+      out += "- " + code(d.block + "[*]") + ": " + d.meta + " depends on " +
+             (d.waiting_for.empty() ? std::string("values known after apply")
+                                    : code(d.waiting_for));
+      if (d.max_instances) out += "; at most " + std::to_string(*d.max_instances);
+      if (!d.existing.empty()) out += "; " + std::to_string(d.existing.size()) + " existing";
+      out += "\n";
+    }
+    out += "\n</details>\n";
+  }
+
   bool outputs = false;
   for (const auto& oc : plan.outputs)
     if (oc.action != PlanAction::NoOp) outputs = true;
@@ -88,17 +109,32 @@ std::string render_plan_markdown(const Plan& plan) {
 
   std::string orchestration;
   for (const auto& r : plan.rollouts) {
-    if (r.waves.empty()) continue;
+    bool deferred = plan.deferred_block(r.block) != nullptr;
+    if (r.waves.empty() && !deferred) continue;
     orchestration += "- rollout " + code(r.block) + ": ";
     if (r.canary > 0) orchestration += "canary " + std::to_string(r.canary) + ", then ";
     orchestration += r.batch.empty() ? std::string("the rest at once")
+                     : deferred      ? "batches of " + r.batch
                                      : "batches of " + std::to_string(r.batch_size);
-    orchestration += " (" + std::to_string(r.waves.size()) + " waves, max_failures " +
-                     std::to_string(r.max_failures) + ")\n";
+    orchestration += deferred ? " (waves known after apply, max_failures " +
+                                    std::to_string(r.max_failures) + ")\n"
+                              : " (" + std::to_string(r.waves.size()) + " waves, max_failures " +
+                                    std::to_string(r.max_failures) + ")\n";
   }
   for (const auto& g : plan.gates)
     orchestration += "- gate on " + code(g.block) + ": " + g.kind + " " +
                      code(render_value_inline(g.condition)) + "\n";
+  if (plan.parallelism > 0)
+    orchestration += "- at most " + std::to_string(plan.parallelism) +
+                     " operations at once (-parallelism)\n";
+  for (const auto& l : plan.limits) {
+    if (l.max_concurrency > 0)
+      orchestration += "- provider " + code(l.provider) + ": at most " +
+                       std::to_string(l.max_concurrency) + " operations at once\n";
+    if (l.requests_per_second > 0)
+      orchestration += "- provider " + code(l.provider) + ": " +
+                       format_number(Number::of(l.requests_per_second)) + " requests per second\n";
+  }
   if (!orchestration.empty())
     out += "\n<details><summary>Orchestration</summary>\n\n" + orchestration + "\n</details>\n";
   return out;

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "compiler/quote.h"
+#include "planner/graph.h"
 
 namespace orch {
 namespace {
@@ -245,6 +247,7 @@ std::string header_text(const ResourceChange& rc) {
     case PlanAction::Delete:
       return a + " will be destroyed";
     case PlanAction::NoOp:
+      if (rc.gate_pending) return a + " is unchanged, but its readiness gate is checked again";
       return a + " is unchanged";
   }
   return a;
@@ -283,17 +286,20 @@ std::string gate_text(const PlanGate& g) {
   return s;
 }
 
-std::string rollout_text(const PlanRollout& r) {
+std::string rollout_text(const PlanRollout& r, bool deferred) {
   std::string s;
   if (r.canary > 0) s += "canary " + std::to_string(r.canary) + ", then ";
   if (r.batch.empty())
     s += "all at once";
+  else if (deferred)
+    s += "batches of " + r.batch;
   else {
     s += "batches of " + std::to_string(r.batch_size);
     if (r.batch.find('%') != std::string::npos) s += " (" + r.batch + ")";
   }
   s += "; max_failures " + std::to_string(r.max_failures);
   if (r.pause.count() > 0) s += "; pause " + format_duration(r.pause);
+  if (deferred) return s + "; waves known after apply";
   s += "; " + std::to_string(r.waves.size()) + " wave" + (r.waves.size() == 1 ? "" : "s");
   if (!r.waves.empty()) {
     s += " (";
@@ -304,12 +310,42 @@ std::string rollout_text(const PlanRollout& r) {
   return s;
 }
 
-// Wave index of an instance in its block's rollout, or -1.
-int wave_of(const PlanRollout& r, const std::string& address) {
-  for (size_t w = 0; w < r.waves.size(); ++w)
-    for (const auto& a : r.waves[w])
-      if (a == address) return static_cast<int>(w);
-  return -1;
+// What holds a step back besides its dependencies: its provider's limits and -parallelism.
+std::string limits_text(const Plan& plan, const std::string& provider_key) {
+  std::string provider = provider_key.substr(0, provider_key.find('.'));
+  std::vector<std::string> parts;
+  for (const auto& l : plan.limits) {
+    if (l.provider != provider) continue;
+    if (l.max_concurrency > 0)
+      parts.push_back("at most " + std::to_string(l.max_concurrency) + " at once (provider " +
+                      l.provider + ")");
+    if (l.requests_per_second > 0)
+      parts.push_back(format_number(Number::of(l.requests_per_second)) +
+                      " requests per second (provider " + l.provider + ")");
+  }
+  if (plan.parallelism > 0) parts.push_back("-parallelism=" + std::to_string(plan.parallelism));
+  std::string s;
+  for (size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
+  return s;
+}
+
+std::string limits_section(const Plan& plan) {
+  std::string s;
+  if (plan.parallelism > 0)
+    s += "  -parallelism=" + std::to_string(plan.parallelism) + ": at most " +
+         std::to_string(plan.parallelism) + " operations in flight at once\n";
+  for (const auto& l : plan.limits) {
+    std::vector<std::string> parts;
+    if (l.max_concurrency > 0)
+      parts.push_back("at most " + std::to_string(l.max_concurrency) + " operations at once");
+    if (l.requests_per_second > 0)
+      parts.push_back(format_number(Number::of(l.requests_per_second)) + " requests per second");
+    if (parts.empty()) continue;
+    s += "  provider " + l.provider + ": ";
+    for (size_t i = 0; i < parts.size(); ++i) s += (i ? ", " : "") + parts[i];
+    s += "\n";
+  }
+  return s;
 }
 
 }  // namespace
@@ -382,12 +418,14 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
 
   std::vector<const ResourceChange*> shown;
   for (const auto& rc : plan.changes)
-    if (rc.action != PlanAction::NoOp || !rc.adopt_id.empty()) shown.push_back(&rc);
+    if (rc.action != PlanAction::NoOp || rc.gate_pending || !rc.adopt_id.empty())
+      shown.push_back(&rc);
+  const bool any_deferred = !plan.deferred.empty();
   bool outputs_change = false;
   for (const auto& oc : plan.outputs)
     if (oc.action != PlanAction::NoOp) outputs_change = true;
 
-  if (shown.empty() && !outputs_change) {
+  if (shown.empty() && !outputs_change && !any_deferred) {
     out += r.bold("No changes.") + " " + r.bold("Your infrastructure matches the configuration.") +
            "\n\n";
     out +=
@@ -396,13 +434,15 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
     return out;
   }
 
-  if (!shown.empty()) {
+  if (!shown.empty() || any_deferred) {
     std::set<PlanAction> used;
     bool adopts = false;
     for (auto* rc : shown) {
       used.insert(rc->action);
-      adopts |= rc->action == PlanAction::NoOp;  // shown only when adopted
+      // A no-op is shown when adopted, or when its readiness gate is checked again.
+      adopts |= rc->action == PlanAction::NoOp && !rc->adopt_id.empty();
     }
+    if (any_deferred) used.insert(PlanAction::Create);
     out +=
         "orch used the selected providers to generate the following execution plan. Resource\n"
         "actions are indicated with the following symbols:\n";
@@ -420,7 +460,45 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
              " adopt (exists, marked for this stack: recorded in state, not created)\n";
     out += "\norch will perform the following actions:\n";
 
+    // Where each instance sits in its block's rollout (one pass, not a search per instance).
+    std::map<std::string, std::pair<const PlanRollout*, int>> wave_of;
+    for (const auto& ro : plan.rollouts)
+      for (size_t w = 0; w < ro.waves.size(); ++w)
+        for (const auto& a : ro.waves[w]) wave_of[a] = {&ro, static_cast<int>(w)};
+    // Deferred blocks go among the changes, in address order (a block before its instances).
+    std::vector<std::pair<ResourceAddress, const PlanDeferred*>> deferred;
+    for (const auto& d : plan.deferred)
+      if (auto a = parse_address(d.block); a.ok()) deferred.push_back({*a.address, &d});
+    size_t next_deferred = 0;
+    auto show_deferred = [&](const PlanDeferred& d) {
+      out += "\n";
+      out += "  " + r.bold("# " + aggregate_node_id(d.block) + " will be created: its instances are known after apply") + "\n";
+      std::string why = "#   (" + d.meta + " depends on " +
+                        (d.waiting_for.empty() ? std::string("values") : d.waiting_for) +
+                        ", known after apply";
+      if (d.max_instances) why += "; at most " + std::to_string(*d.max_instances) + " instance" + (*d.max_instances == 1 ? "" : "s");
+      out += "  " + why + ")\n";
+      if (!d.existing.empty())
+        out += "  #   " + std::to_string(d.existing.size()) + " existing instance" +
+               (d.existing.size() == 1 ? " is" : "s are") +
+               " kept, updated or destroyed once it is known\n";
+      if (const PlanRollout* ro = plan.rollout(d.block))
+        out += "  # rollout: " + rollout_text(*ro, true) + "\n";
+      std::string holds = limits_text(plan, d.provider);
+      if (!holds.empty()) out += "  # limits: " + holds + "\n";
+      for (const PlanGate* g : plan.gates_of(d.block))
+        out += "  # ready when " + gate_text(*g) + "\n";
+      auto a = parse_address(d.block);
+      std::string kw = a.ok() && a.address->mode == ResourceMode::Data ? "data" : "resource";
+      out += "  " + r.paint("+", kGreen) + " " + kw + " " + quote_hcl_string(a.ok() ? a.address->type : "") +
+             " " + quote_hcl_string(a.ok() ? a.address->name : "") + " {\n";
+      r.attrs(6, Value(), d.after, true, {}, false, {});
+      out += "    }\n";
+    };
+
     for (auto* rc : shown) {
+      while (next_deferred < deferred.size() && deferred[next_deferred].first < rc->addr)
+        show_deferred(*deferred[next_deferred++].second);
       out += "\n";
       out += "  " + r.bold("# " + header_text(*rc)) + "\n";
       std::string note = reason_note(*rc);
@@ -437,13 +515,20 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
         out += "  # (forced by " + paths + ")\n";
       }
       std::string block = rc->block();
-      if (const PlanRollout* ro = plan.rollout(block); ro && rc->action != PlanAction::Delete) {
-        int w = wave_of(*ro, rc->address);
-        if (w >= 0) {
-          std::string which = (w == 0 && ro->canary > 0) ? "canary" : "batch";
-          out += "  # rollout: wave " + std::to_string(w + 1) + " of " +
-                 std::to_string(ro->waves.size()) + " (" + which + ")\n";
-        }
+      if (auto w = wave_of.find(rc->address); w != wave_of.end() && rc->action != PlanAction::Delete) {
+        const PlanRollout& ro = *w->second.first;
+        int wave = w->second.second;
+        std::string which = (wave == 0 && ro.canary > 0) ? "canary" : "batch";
+        std::string line = "  # rollout: wave " + std::to_string(wave + 1) + " of " +
+                           std::to_string(ro.waves.size()) + " (" + which + ")";
+        if (wave > 0) line += ", after wave " + std::to_string(wave) + " is done";
+        if (wave > 0 && !plan.gates_of(block).empty()) line += " and its gates hold";
+        if (wave > 0 && ro.pause.count() > 0) line += " and a pause of " + format_duration(ro.pause);
+        out += line + "\n";
+      }
+      if (rc->action != PlanAction::NoOp) {
+        std::string holds = limits_text(plan, rc->provider);
+        if (!holds.empty()) out += "  # limits: " + holds + "\n";
       }
       if (rc->action != PlanAction::Delete)
         for (const PlanGate* g : plan.gates_of(block))
@@ -470,12 +555,16 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
           gutter = " " + r.paint("<=", kCyan);
           break;
         case PlanAction::NoOp:
-          gutter = " " + r.paint("<-", kCyan);  // an adoption (plain no-ops are not shown)
+          // An adoption; otherwise an unchanged object whose gate is checked again.
+          gutter = rc->adopt_id.empty() ? "   " : " " + r.paint("<-", kCyan);
           break;
       }
       out += gutter + " " + kw + " " + quote_hcl_string(rc->addr.type) + " " +
              quote_hcl_string(rc->addr.name) + " {\n";
-      bool hide = rc->action == PlanAction::Update || is_replace(rc->action);
+      const bool adoption = rc->action == PlanAction::NoOp && !rc->adopt_id.empty();
+      // A gate checked again on an unchanged object: only what identifies it.
+      bool hide = rc->action == PlanAction::Update || is_replace(rc->action) ||
+                  (rc->action == PlanAction::NoOp && !adoption);
       // An adoption (NoOp) lists the object as it is, without change symbols.
       Value before = rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value()
                      : rc->action == PlanAction::NoOp                                  ? rc->after
@@ -484,6 +573,7 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
       r.attrs(6, before, after, true, rc->replace_paths, hide, {"id", "name"});
       out += "    }\n";
     }
+    while (next_deferred < deferred.size()) show_deferred(*deferred[next_deferred++].second);
   }
 
   if (outputs_change) {
@@ -505,18 +595,42 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
 
   bool orchestration = false;
   for (const auto& ro : plan.rollouts)
-    if (!ro.waves.empty()) orchestration = true;
+    if (!ro.waves.empty() || plan.deferred_block(ro.block)) orchestration = true;
   if (orchestration) {
     out += "\nRollouts:\n";
-    for (const auto& ro : plan.rollouts)
-      if (!ro.waves.empty()) out += "  " + ro.block + ": " + rollout_text(ro) + "\n";
+    for (const auto& ro : plan.rollouts) {
+      bool deferred = plan.deferred_block(ro.block) != nullptr;
+      if (!ro.waves.empty() || deferred)
+        out += "  " + ro.block + ": " + rollout_text(ro, deferred) + "\n";
+    }
   }
   if (!plan.gates.empty()) {
     out += "\nReadiness gates:\n";
     for (const auto& g : plan.gates) out += "  " + g.block + ": ready when " + gate_text(g) + "\n";
   }
+  if (std::string limits = limits_section(plan); !limits.empty() && !shown.empty())
+    out += "\nLimits:\n" + limits;
 
-  if (!shown.empty()) out += "\n" + r.bold(render_plan_summary(plan)) + "\n";
+  if (!shown.empty() || !plan.deferred.empty()) {
+    out += "\n" + r.bold(render_plan_summary(plan)) + "\n";
+    if (int gates = plan.gates_to_check(); gates > 0)
+      out += "Readiness gates to check again: " + std::to_string(gates) +
+             " (an earlier apply stopped before they held).\n";
+    if (!plan.deferred.empty()) {
+      int64_t bound = 0;
+      bool bounded = true;
+      for (const auto& d : plan.deferred) {
+        if (d.max_instances)
+          bound += *d.max_instances;
+        else
+          bounded = false;
+      }
+      std::string blocks = std::to_string(plan.deferred.size()) + " block" +
+                           (plan.deferred.size() == 1 ? "" : "s");
+      out += "Known after apply: the instances of " + blocks +
+             (bounded ? " (at most " + std::to_string(bound) + " to add)" : "") + ".\n";
+    }
+  }
   return out;
 }
 

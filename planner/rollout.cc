@@ -2,6 +2,7 @@
 #include "planner/rollout.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace orch {
 
@@ -34,6 +35,25 @@ std::vector<int> rollout_batches(const ExecRollout& rollout) {
     }
   }
   return batch_of;
+}
+
+void set_rollout_waves(PlanRollout& r, const std::vector<std::string>& members) {
+  const int total = static_cast<int>(members.size());
+  const int canary = std::clamp(r.canary, 0, total);
+  const int rest = total - canary;
+  ExecRollout spec;
+  if (!r.batch.empty() && r.batch.back() == '%')
+    spec.batch_percent = std::atoi(r.batch.c_str());
+  else if (!r.batch.empty())
+    spec.batch = std::atoi(r.batch.c_str());
+  r.batch_size = rollout_batch_size(spec, rest);
+  r.waves.clear();
+  if (canary > 0) r.waves.emplace_back(members.begin(), members.begin() + canary);
+  for (int i = canary; i < total;) {
+    int n = std::min(total - i, std::max(1, r.batch_size));
+    r.waves.emplace_back(members.begin() + i, members.begin() + i + n);
+    i += n;
+  }
 }
 
 }  // namespace orch

@@ -18,7 +18,9 @@
 #include "planner/diff.h"
 #include "planner/graph.h"
 #include "planner/model.h"
+#include "planner/plan_instance.h"
 #include "planner/real_clock.h"
+#include "planner/rollout.h"
 #include "planner/run_impl.h"
 #include "planner/virtual_clock.h"
 
@@ -179,8 +181,9 @@ bool Session::load(const PlanFile* snapshot) {
     std::string p = r.provider.substr(0, r.provider.find('.'));
     names.insert(p.empty() ? SchemaRegistry::provider_of(r.type) : p);
   }
-  simulated_ = options_.simulate ||
-               std::all_of(names.begin(), names.end(), [](const auto& n) { return n == "sim"; });
+  simulated_ = !options_.real_clock &&
+               (options_.simulate || std::all_of(names.begin(), names.end(),
+                                                 [](const auto& n) { return n == "sim"; }));
   if (simulated_)
     I.clock = std::make_unique<VirtualClock>();
   else
@@ -235,9 +238,9 @@ std::vector<std::pair<std::string, Value>> Session::state_outputs() {
   return out;
 }
 
-PlanFile Session::plan_file(const Plan& plan) const {
+PlanFile Session::plan_file(Plan plan) const {
   PlanFile pf;
-  pf.plan = plan;
+  pf.plan = std::move(plan);
   pf.config_dir = fs::absolute(options_.dir).lexically_normal().string();
   pf.config_files = impl_->config_files;
   if (options_.parallelism > 0) pf.options["parallelism"] = std::to_string(options_.parallelism);
@@ -254,34 +257,42 @@ PlanFile Session::plan_file(const Plan& plan) const {
 
 // Refresh: one read_many per (provider, type), run on the loop.
 void Session::Impl::refresh(bool enabled, Diagnostics& diags, bool pending_only) {
+  // Objects as the state has them; refreshed ones are replaced by what the providers read.
+  struct Batch {
+    std::vector<ReadItem> items;
+    std::vector<const ResourceState*> states;  // parallel to items
+  };
+  std::map<std::pair<Provider*, std::string>, Batch> batches;
   for (const auto& [addr, r] : loaded.state.resources) {
-    if (!r.has_object() || r.mode == ResourceMode::Data) continue;
-    current[addr.str()] = ObjectState{r.id, r.attributes};
+    if (r.mode == ResourceMode::Data) continue;
+    const bool read = enabled && !(pending_only && r.has_object());
+    Provider* p = read ? provider_for(r.provider, r.type) : nullptr;
+    if (p) {
+      Batch& b = batches[{p, r.type}];
+      b.items.push_back(ReadItem{addr.str(), r.id, r.attributes});
+      b.states.push_back(&r);
+    } else if (r.has_object()) {
+      current.emplace_hint(current.end(), addr.str(), ObjectState{r.id, r.attributes});
+    }
   }
-  if (!enabled) return;
-  std::map<std::pair<Provider*, std::string>, std::vector<ReadItem>> batches;
-  for (const auto& [addr, r] : loaded.state.resources) {
-    if (r.mode == ResourceMode::Data || (pending_only && r.has_object())) continue;
-    Provider* p = provider_for(r.provider, r.type);
-    if (!p) continue;
-    batches[{p, r.type}].push_back(ReadItem{addr.str(), r.id, r.attributes});
-  }
-  for (auto& [key, items] : batches) {
-    std::set<std::string> asked;
-    for (const auto& i : items) asked.insert(i.address);
-    key.first->read_many(key.second, std::move(items), [this, asked, &diags](ReadResult res) {
+  for (auto& [key, batch] : batches) {
+    auto asked = std::make_shared<std::vector<std::pair<std::string, const ResourceState*>>>();
+    asked->reserve(batch.items.size());
+    for (size_t i = 0; i < batch.items.size(); ++i)
+      asked->push_back({batch.items[i].address, batch.states[i]});
+    key.first->read_many(key.second, std::move(batch.items), [this, asked, &diags](ReadResult res) {
       if (res.error) {
         diags.error({}, "Refresh failed: " + res.error->summary, res.error->detail);
+        // Plan from the state as it is (the error stops the plan anyway).
+        for (const auto& [a, r] : *asked)
+          if (r->has_object()) current[a] = ObjectState{r->id, r->attributes};
         return;
       }
-      for (const auto& a : asked) {
+      for (auto& [a, r] : *asked) {
         auto it = res.objects.find(a);
-        if (it == res.objects.end())
-          current.erase(a);
-        else
-          current[a] = it->second;
+        if (it != res.objects.end()) current[a] = std::move(it->second);
+        refreshed.insert(a);
       }
-      refreshed.insert(asked.begin(), asked.end());
     });
   }
   clock->run();
@@ -301,6 +312,12 @@ std::optional<Plan> Session::plan() {
   plan.state_lineage = I.loaded.existed ? I.loaded.state.lineage : "";  // fresh lineages are random
   plan.state_serial = I.loaded.state.serial;
   plan.state_exists = I.loaded.existed;
+  plan.parallelism = options_.parallelism;
+  for (const auto& [name, p] : I.providers) {
+    ProviderLimits l = p->limits();
+    if (l.max_concurrency > 0 || l.requests_per_second > 0)
+      plan.limits.push_back({name, l.max_concurrency, l.requests_per_second});
+  }
   for (const auto& [name, v] : config_->variables) {
     auto it = I.variables.find(name);
     if (it != I.variables.end()) plan.variables.push_back({name, it->second, v.sensitive});
@@ -334,153 +351,51 @@ std::optional<Plan> Session::plan() {
   Model& model = *I.model;
   std::vector<GraphInstance> ginst;
   std::set<std::string> planned;
+  std::set<std::string> deferred_blocks;
+
+  InstancePlanner ip(model, I.loaded.state, diags_);
+  ip.provider_for = [&I](const std::string& key, const std::string& type) {
+    return I.provider_for(key, type);
+  };
+  ip.current = &I.current;
+  ip.refreshed = &I.refreshed;
+  ip.replace = &replace_set;
+  ip.clock = I.clock.get();
+  ip.destroy = options_.destroy;
+  ip.owned = &owned;
+  ip.steps = &ginst;
+  ip.planned = &planned;
 
   model.plan_block = [&](Model::Block& b) {
     auto scope = model.scope(*b.module);
-    b.expansion = expand_resource(*b.resource, b.module->path, *scope, diags_);
-    const Resource& r = *b.resource;
-    Provider* p = I.provider_for(r.provider_key, r.type);
-    const Schema* schema = nullptr;
-    if (p) {
-      const auto& ps = p->schema();
-      auto& table = r.is_data() ? ps.data_sources : ps.resources;
-      auto it = table.find(r.type);
-      if (it != table.end()) schema = &it->second;
+    // A count/for_each known only after apply defers the block's expansion to apply; in destroy
+    // mode there is nothing to expand (its instances in state are orphans to delete).
+    b.expansion = expand_resource(*b.resource, b.module->path, *scope, diags_,
+                                  /*defer_unknown=*/!options_.destroy);
+    if (b.expansion.unknown) {
+      if (options_.destroy) return;
+      auto [d, gi] = ip.deferred(b);
+      for (const auto& a : d.existing) planned.insert(a);
+      deferred_blocks.insert(b.address);
+      plan.deferred.push_back(std::move(d));
+      ginst.push_back(std::move(gi));
+      return;
     }
     for (const auto& inst : b.expansion.instances) {
-      Model::Repetition rep{inst.count_index, inst.each_key, inst.each_value, std::nullopt};
-      auto is = model.scope(*b.module, rep);
-      ValueMap cfg = options_.destroy ? ValueMap{} : model.evaluate_body(r, *is, diags_);
-      InstanceDiffInput in;
-      in.addr = inst.addr;
-      in.provider = r.provider_key;
-      in.schema = schema;
-      ResourceAddress key = inst.addr;
-      auto st = I.loaded.state.resources.find(key);
-      in.prior = st == I.loaded.state.resources.end() ? nullptr : &st->second;
-      if (auto c = I.current.find(inst.address); c != I.current.end()) in.current = c->second;
-      in.refreshed = I.refreshed.count(inst.address) > 0;
-      // Adoption: no object in state, but one exists (a create interrupted after its intent was
-      // recorded, found by refresh; or one marked for this stack that the state lost).
-      std::string adopt;
-      if (!r.is_data() && !options_.destroy && !(in.prior && in.prior->has_object())) {
-        if (in.current) {
-          adopt = in.current->id;
-        } else if (auto o = owned.find(inst.address); o != owned.end()) {
-          in.current = o->second;
-          adopt = o->second.id;
-        }
-        owned.erase(inst.address);
-      }
-      in.lifecycle.create_before_destroy = r.lifecycle.create_before_destroy;
-      in.lifecycle.prevent_destroy = r.lifecycle.prevent_destroy;
-      in.lifecycle.ignore_changes = r.lifecycle.ignore_changes;
-      in.lifecycle.ignore_all_changes = r.lifecycle.ignore_all_changes;
-      in.lifecycle.prevent_destroy_range = r.lifecycle.range;
-      in.replace_requested = replace_set.count(inst.address) > 0;
-      in.destroy_mode = options_.destroy;
-      in.range = r.range;
-      if (!options_.destroy) in.config = cfg;
-      // A data source that depends on a resource with changes in this plan is read during
-      // apply, after those changes (as Terraform does): read now, it would report the world as
-      // it was before them, and everything using it would be planned on stale data.
-      if (r.is_data() && !options_.destroy) {
-        InstanceNeeds needs = model.needs(b, inst);
-        // depends_on names blocks the configuration does not read: plan them first.
-        for (const auto* names : {&needs.blocks, &needs.any})
-          for (const auto& name : *names)
-            if (Model::Block* nb = model.block(name)) model.block_value(*nb);
-        in.defer_read = has_pending_dependency(needs, ginst, I.loaded.state, planned);
-      }
-      if (r.is_data() && !options_.destroy && p && object_known(cfg) && !in.defer_read) {
-        // Data sources with known configuration are read now.
-        std::optional<ValueMap> got;
-        p->read_data(r.type, cfg, [&](std::optional<ValueMap> v, std::optional<ProviderError> e) {
-          if (e)
-            diags_.error(r.range, "Reading " + inst.address + " failed: " + e->summary, e->detail);
-          got = std::move(v);
-        });
-        I.clock->run();
-        if (got) in.current = ObjectState{"", *got};
-      } else if (r.is_data() && !options_.destroy) {
-        // Read during apply: what it will return is unknown until then (providers plan managed
-        // resources only).
-        PlanResponse resp;
-        resp.planned = cfg;
-        if (schema)
-          for (const auto& a : schema->attributes)
-            if (a.computed && resp.planned[a.name].is_null())
-              resp.planned[a.name] = Value::unknown(a.type);
-        in.planned = std::move(resp);
-      } else if (p && !options_.destroy) {
-        PlanRequest req;
-        req.type = r.type;
-        req.address = inst.address;
-        req.prior = in.current;
-        req.config = cfg;
-        PlanResponse resp = p->plan(req);
-        diags_.append(resp.diagnostics);
-        in.planned = std::move(resp);
-      }
-      ResourceChange rc = diff_instance(in, diags_);
-      if (!adopt.empty()) mark_adoption(rc, adopt);
-      if (r.is_data() && rc.action == PlanAction::NoOp && in.current)
-        rc.after = Value::object(in.current->attributes);
-      InstanceNeeds needs = model.needs(b, inst);
-      GraphInstance gi;
-      gi.address = inst.address;
-      gi.block = b.address;
-      gi.action = graph_action(rc);
-      gi.needs_instances.assign(needs.instances.begin(), needs.instances.end());
-      gi.needs_blocks.assign(needs.blocks.begin(), needs.blocks.end());
-      gi.needs_any.assign(needs.any.begin(), needs.any.end());
-      if (in.prior)
-        for (const auto& d : in.prior->dependencies) gi.destroy_deps.push_back(d.resource().str());
-      gi.range = r.range;
-      std::set<std::string> deps(needs.blocks.begin(), needs.blocks.end());
-      deps.insert(needs.instances.begin(), needs.instances.end());
-      deps.insert(needs.any.begin(), needs.any.end());
-      rc.depends_on.assign(deps.begin(), deps.end());
-      if (rc.action != PlanAction::Delete) {
-        model.set_value(inst.address, b.address, rc.after);
-      }
+      auto p = ip.instance(b, inst);
       planned.insert(inst.address);
-      ginst.push_back(std::move(gi));
-      plan.changes.push_back(std::move(rc));
+      ginst.push_back(std::move(p.graph));
+      plan.changes.push_back(std::move(p.change));
     }
   };
   for (auto& [addr, b] : model.blocks()) model.block_value(b);
 
   // Orphans: in state, not in the configuration.
   for (const auto& [addr, r] : I.loaded.state.resources) {
-    std::string a = addr.str();
-    if (planned.count(a)) continue;
-    InstanceDiffInput in;
-    in.addr = addr;
-    in.provider = r.provider;
-    in.prior = &r;
-    if (auto c = I.current.find(a); c != I.current.end()) in.current = c->second;
-    in.refreshed = I.refreshed.count(a) > 0;
-    in.destroy_mode = options_.destroy;
-    std::string block = addr.resource().str();
-    in.orphan_reason = ChangeReason::DeleteBecauseNoResourceConfig;
-    if (model.block(block)) {
-      in.orphan_reason = addr.key.kind == InstanceKey::Kind::Int
-                             ? ChangeReason::DeleteBecauseCountIndex
-                             : ChangeReason::DeleteBecauseEachKey;
-      const Resource* res = model.block(block)->resource;
-      in.lifecycle.prevent_destroy = res->lifecycle.prevent_destroy;
-      in.lifecycle.prevent_destroy_range = res->lifecycle.range;
-    }
-    ResourceChange rc = diff_instance(in, diags_);
-    if (rc.action == PlanAction::NoOp && !in.current) rc.drift = "has been deleted outside orch";
-    GraphInstance gi;
-    gi.address = a;
-    gi.block = block;
-    gi.action = rc.action;
-    for (const auto& d : r.dependencies) gi.destroy_deps.push_back(d.resource().str());
-    ginst.push_back(std::move(gi));
-    plan.changes.push_back(std::move(rc));
+    if (planned.count(addr.str())) continue;
+    auto p = ip.orphan(addr, r);
+    ginst.push_back(std::move(p.graph));
+    plan.changes.push_back(std::move(p.change));
   }
 
   for (const auto& [address, object] : owned) {
@@ -501,6 +416,7 @@ std::optional<Plan> Session::plan() {
     for (auto& c : plan.changes)
       if (kept.count(c.address)) c2.push_back(std::move(c));
     plan.changes = std::move(c2);
+    std::erase_if(plan.deferred, [&](const PlanDeferred& d) { return !kept.count(d.block); });
     plan.graph = build_plan_graph(g2, diags_);
   }
 
@@ -510,19 +426,23 @@ std::optional<Plan> Session::plan() {
   for (auto& [addr, b] : model.blocks()) {
     const Resource& r = *b.resource;
     auto scope = model.scope(*b.module);
-    if (r.rollout && (b.expansion.counted || b.expansion.keyed) && !options_.destroy) {
+    const bool deferred = deferred_blocks.count(addr) > 0;
+    if (r.rollout && (b.expansion.counted || b.expansion.keyed || deferred) &&
+        !options_.destroy) {
       RolloutSpec spec = evaluate_rollout(*r.rollout, *scope, diags_);
+      // Members in instance order (the expansion lists them by key, naturally ordered).
+      std::vector<const ExpandedInstance*> order;
+      for (const auto& inst : b.expansion.instances) order.push_back(&inst);
+      std::sort(order.begin(), order.end(),
+                [](const ExpandedInstance* x, const ExpandedInstance* y) { return x->addr < y->addr; });
       std::vector<std::string> members;
-      for (const auto& inst : b.expansion.instances) {
-        auto it = by_address.find(inst.address);
+      for (const ExpandedInstance* inst : order) {
+        auto it = by_address.find(inst->address);
         if (it == by_address.end()) continue;
         PlanAction a = it->second->action;
         if (a == PlanAction::NoOp || a == PlanAction::Delete || a == PlanAction::Read) continue;
-        members.push_back(inst.address);
+        members.push_back(inst->address);
       }
-      std::sort(members.begin(), members.end(), [](const std::string& x, const std::string& y) {
-        return *parse_address(x).address < *parse_address(y).address;
-      });
       PlanRollout pr;
       pr.block = addr;
       pr.canary = static_cast<int>(spec.canary);
@@ -531,19 +451,7 @@ std::optional<Plan> Session::plan() {
                                         : "";
       pr.max_failures = static_cast<int>(spec.max_failures);
       pr.pause = spec.pause;
-      size_t total = members.size();
-      size_t canary =
-          std::min<size_t>(total, static_cast<size_t>(std::max<int64_t>(0, spec.canary)));
-      size_t rest = total - canary;
-      pr.batch_size = static_cast<int>(spec.batch_size(static_cast<int64_t>(rest)));
-      size_t i = 0;
-      if (canary > 0) pr.waves.push_back({members.begin(), members.begin() + canary});
-      i = canary;
-      while (i < total) {
-        size_t n = std::min<size_t>(total - i, static_cast<size_t>(std::max(1, pr.batch_size)));
-        pr.waves.push_back({members.begin() + i, members.begin() + i + n});
-        i += n;
-      }
+      set_rollout_waves(pr, members);  // none yet for a deferred block: apply sets them
       plan.rollouts.push_back(std::move(pr));
     }
     if (r.ready_when && !options_.destroy) {
@@ -605,22 +513,6 @@ std::optional<Plan> Session::plan() {
   plan.errored = diags_.has_errors();
   if (diags_.has_errors()) return std::nullopt;
   return plan;
-}
-
-bool has_pending_dependency(const InstanceNeeds& needs, const std::vector<GraphInstance>& steps,
-                            const State& state, const std::set<std::string>& planned) {
-  for (const auto& g : steps) {
-    if (g.action == PlanAction::NoOp) continue;
-    if (needs.instances.count(g.address) || needs.blocks.count(g.block) || needs.any.count(g.block))
-      return true;
-  }
-  for (const auto& [addr, r] : state.resources) {
-    const std::string block = addr.resource().str();
-    if ((needs.blocks.count(block) || needs.any.count(block)) && r.has_object() &&
-        !planned.count(addr.str()))
-      return true;
-  }
-  return false;
 }
 
 bool object_known(const ValueMap& m) {

@@ -37,6 +37,9 @@ struct RunOptions {
   bool lock = true;
   int parallelism = 0;    // 0: no global limit
   bool simulate = false;  // virtual clock (implied when every provider is `sim`)
+  // -simulate=false: no virtual clock even when every provider is `sim` (its durations then
+  // take real time).
+  bool real_clock = false;
   // With `simulate`: every provider is its simulated twin and the state lives under
   // .orch/simulate/ (planner/simulation.h). The profile file and seed override the
   // configuration's simulate block.
@@ -54,12 +57,16 @@ struct RunOptions {
 
 // Something that happened during apply, for the progress display and the -json stream.
 struct ApplyEvent {
-  enum class Kind { Started, Retrying, Finished, Status };
+  // Expanded: a deferred block's count/for_each became known and its instances were added
+  // (`address` is the block, `message` says how many). Interrupted: an interrupt was taken
+  // (`message` says what happens now; `running` is the number of steps in flight).
+  enum class Kind { Started, Retrying, Finished, Status, Expanded, Interrupted };
   Kind kind = Kind::Finished;
   std::string address;
   std::string op;       // "create", "update", "delete", "read"
   std::string status;   // Finished: "done", "failed", "skipped", "abandoned"
-  std::string message;  // error summary, skip reason, or "[id=…]"
+  std::string message;  // error summary, skip reason, or what an expansion found
+  std::string id;       // Finished "done" creates and updates: the object's provider id
   Duration took{0};
   TimePoint at{0};
   // Status: counts for a live line.
@@ -68,11 +75,15 @@ struct ApplyEvent {
 
 struct ApplySummary {
   int added = 0, changed = 0, destroyed = 0;
+  int adopted = 0;  // existing objects taken into the state (planned as "adopt")
   std::vector<std::pair<std::string, std::string>> failed;   // address, why
   std::vector<std::pair<std::string, std::string>> skipped;  // address, why
+  std::vector<std::string> done;                              // operations that succeeded
   bool interrupted = false;
   bool simulated = false;
   TimePoint makespan{0};
+  // The longest dependency chain by the steps' own durations: what no scheduler can beat.
+  Duration lower_bound{0};
   std::vector<std::pair<std::string, Duration>> critical_path;  // address, its own duration
   std::vector<std::pair<std::string, Value>> outputs;           // name, value (marks kept)
   Timeline timeline;          // every step's times, waits and failures
@@ -106,7 +117,7 @@ class Session {
   static volatile int* interrupt_flag();
 
   // The saved-plan payload for `plan` (configuration snapshot and options).
-  PlanFile plan_file(const Plan& plan) const;
+  PlanFile plan_file(Plan plan) const;
   // Root outputs in state (for `orch output`), after load().
   std::vector<std::pair<std::string, Value>> state_outputs();
 
@@ -117,8 +128,9 @@ class Session {
   // The -simulate rehearsal (twins, profile, simulated state); null without -simulate.
   const Simulation* simulation() const;
 
+  struct Impl;  // the run's internals (run_impl.h), shared by the planner's own files
+
  private:
-  struct Impl;
   RunOptions options_;
   SourceManager sources_;
   Diagnostics diags_;
@@ -126,5 +138,6 @@ class Session {
   bool simulated_ = false;
   std::unique_ptr<Impl> impl_;
 };
+
 
 }  // namespace orch

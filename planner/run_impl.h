@@ -8,11 +8,9 @@
 
 #include "planner/backend.h"
 #include "planner/clock.h"
-#include "planner/expand.h"
-#include "planner/graph.h"
 #include "planner/model.h"
-#include "planner/run.h"
 #include "planner/simulation.h"
+#include "planner/run.h"
 
 namespace orch {
 
@@ -38,10 +36,5 @@ struct Session::Impl {
 
 // True when no value in the map is (or contains) unknown.
 bool object_known(const ValueMap& m);
-// Whether any step `needs` names has a change in this plan: a step planned so far (`steps`) with
-// an action, or an instance of a needed block that `state` has and the configuration no longer
-// expands to (`planned` holds the addresses planned so far), which will be deleted.
-bool has_pending_dependency(const InstanceNeeds& needs, const std::vector<GraphInstance>& steps,
-                            const State& state, const std::set<std::string>& planned);
 
 }  // namespace orch

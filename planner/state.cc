@@ -115,7 +115,7 @@ std::optional<ResourceStatus> parse_status(std::string_view s) {
 bool ResourceState::operator==(const ResourceState& o) const {
   return type == o.type && provider == o.provider && mode == o.mode && status == o.status &&
          id == o.id && attributes == o.attributes && dependencies == o.dependencies &&
-         create_intents == o.create_intents &&
+         create_intents == o.create_intents && gate_pending == o.gate_pending &&
          sensitive_paths(attributes) == sensitive_paths(o.attributes);
 }
 

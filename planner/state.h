@@ -53,6 +53,9 @@ struct ResourceState {
   ValueMap attributes;
   std::vector<ResourceAddress> dependencies;  // sorted, unique (for destroy ordering)
   std::vector<CreateIntent> create_intents;   // pending creates, oldest first
+  // Applied, but its readiness gate had not held yet when this was written (an apply stopped
+  // while waiting for it): the next apply checks the gate again before its dependents run.
+  bool gate_pending = false;
 
   bool has_object() const { return status != ResourceStatus::Creating; }
   bool operator==(const ResourceState& o) const;

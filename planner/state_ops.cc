@@ -123,6 +123,7 @@ bool state_show(const State& state, const ResourceAddress& address, std::string&
   if (r->status != ResourceStatus::Created) {
     out += fmt::format("# status: {}\n", status_name(r->status));
   }
+  if (r->gate_pending) out += "# readiness gate not confirmed yet (the next apply checks it)\n";
   for (const auto& intent : r->create_intents) {
     out += fmt::format("# pending create (token {}, since {})\n", intent.token,
                        intent.created.empty() ? "?" : intent.created);

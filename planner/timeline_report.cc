@@ -65,7 +65,8 @@ std::string render_timeline_report(const Timeline& t, const TimelineReportOption
 
   // Critical path.
   if (!t.critical_path.empty()) {
-    out += fmt::format("Critical path ({} steps):\n", t.critical_path.size());
+    out += fmt::format("Critical path ({} {}):\n", t.critical_path.size(),
+                       t.critical_path.size() == 1 ? "step" : "steps");
     size_t width = 0;
     for (const auto& a : t.critical_path) width = std::max(width, a.size());
     width = std::min<size_t>(width, 60);

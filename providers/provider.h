@@ -3,6 +3,7 @@
 // event loop (Clock), so thousands of operations are in flight on one thread.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -146,6 +147,13 @@ struct GateResult {
 struct ProviderLimits {
   int max_concurrency = 0;         // 0: unlimited
   double requests_per_second = 0;  // 0: unlimited
+  // Resource types whose steps max_concurrency does not hold back: they spend their time
+  // waiting on machines (a converge), not on the provider's API, which queues its own requests.
+  std::vector<std::string> exempt_types;
+
+  bool holds(const std::string& type) const {
+    return std::find(exempt_types.begin(), exempt_types.end(), type) == exempt_types.end();
+  }
 };
 
 class Provider {

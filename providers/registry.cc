@@ -6,8 +6,8 @@
 
 #include "providers/chef/chef_provider.h"
 #include "providers/ec2/ec2_provider.h"
-#include "providers/local/local_provider.h"
 #include "providers/etcd/etcd_provider.h"
+#include "providers/local/local_provider.h"
 #include "providers/sim/sim_provider.h"
 #include "providers/ssh/ssh_provider.h"
 

@@ -223,7 +223,9 @@ TEST(Ec2E2E, AdoptsWhatTheLostStateKnew) {
   ASSERT_EQ(s.run({"plan", "-out", "adopt.plan"}).exit_code, 0);
   auto md = s.run({"show", "-markdown", "adopt.plan"});
   EXPECT_NE(md.out.find("Adopt"), std::string::npos) << md.out << md.err;
-  ASSERT_EQ(s.run({"apply", "-auto-approve"}).exit_code, 0);
+  auto a = s.run({"apply", "-auto-approve"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(a.out.find("Apply complete! Resources: 2 adopted, 0 added"), std::string::npos) << a.out;
   EXPECT_NE(s.run({"plan"}).out.find("No changes."), std::string::npos);
   EXPECT_EQ(fake.get("/_fake/ec2/calls")["created"].get<int>(), 2);
 }

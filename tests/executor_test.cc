@@ -335,7 +335,7 @@ TEST(ExecutorTest, ProviderLimitsAndParallelismAreRespected) {
   }
   for (int i = 0; i < 4; ++i)
     g.add(step("other" + std::to_string(i), other.op(clock, seconds(10))));
-  g.set_limits("sim", ProviderLimits{3, 0});
+  g.set_limits("sim", ProviderLimits{3, 0, {}});
   Executor ex(clock, std::move(g));
   ExecResult r = ex.run();
   EXPECT_TRUE(r.ok());
@@ -367,7 +367,7 @@ TEST(ExecutorTest, RateLimitSpacesStarts) {
     s.provider = "ec2";
     g.add(std::move(s));
   }
-  g.set_limits("ec2", ProviderLimits{0, 2.0});  // two per second
+  g.set_limits("ec2", ProviderLimits{0, 2.0, {}});  // two per second
   Executor ex(clock, std::move(g));
   ExecResult r = ex.run();
   std::vector<int64_t> starts;
@@ -568,6 +568,108 @@ TEST(ExecutorTest, EmptyGraphFinishesAtOnce) {
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.makespan.count(), 0);
   EXPECT_TRUE(r.critical_path.empty());
+}
+
+// A deferred block: "expand" learns its instances when it runs and adds them; the aggregate
+// (all of them) and the any-of node (the first of them) were waiting for it.
+TEST(ExecutorTest, ExtendAddsStepsThatDependentsWaitFor) {
+  VirtualClock clock;
+  ExecGraph g;
+  StepId master = g.add(step("master", timed(clock, seconds(10))));
+  Executor* exec = nullptr;
+  std::vector<StepId> added;
+  StepId expand = g.add(step("expand", {}, {master}));
+  StepId agg = g.add(step("workers[*]", {}, {expand}));
+  StepId after_all = g.add(step("after_all", timed(clock, seconds(1)), {agg}));
+  ExecStep first = step("first_worker", timed(clock, seconds(1)), {expand});
+  StepId any = g.add(step("any(workers)", {}, {expand}));
+  first.depends_on = {any};
+  StepId after_first = g.add(std::move(first));
+  g.steps[expand].operation = [&](const StepContext& ctx, StepDone done) {
+    ExecExtension x;
+    const auto base = static_cast<StepId>(exec->graph().size());
+    for (int i = 0; i < 3; ++i) {
+      x.steps.push_back(step("w" + std::to_string(i), timed(clock, seconds(5 + 10 * i)), {ctx.id}));
+      added.push_back(base + i);
+    }
+    for (StepId w : added) x.waits.push_back({agg, w});
+    x.any_groups.push_back({any, added});
+    exec->extend(std::move(x), ctx.id);
+    done({});
+  };
+  ASSERT_TRUE(g.validate().empty());
+  Executor ex(clock, std::move(g));
+  exec = &ex;
+  const ExecResult& r = ex.run();
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.records.size(), 9u);
+  for (StepId w : added) EXPECT_EQ(secs(r.records[w].started_at), 10);
+  EXPECT_EQ(secs(r.records[after_first].started_at), 15);  // after w0, the first one done
+  EXPECT_EQ(r.records[any].satisfied_by, (std::vector<StepId>{added[0]}));
+  EXPECT_EQ(secs(r.records[after_all].started_at), 35);  // after w2
+  EXPECT_EQ(secs(r.makespan), 36);
+  // The critical path runs through the expansion to the last worker.
+  EXPECT_EQ(r.critical_path, (std::vector<StepId>{master, expand, added[2], agg, after_all}));
+  EXPECT_EQ(secs(r.lower_bound), 36);
+}
+
+TEST(ExecutorTest, ExtendedStepsRollOutAndInheritFailures) {
+  VirtualClock clock;
+  ExecGraph g;
+  Executor* exec = nullptr;
+  StepId bad = g.add(step("bad", timed(clock, seconds(1), permanent("boom"))));
+  StepId good = g.add(step("good", timed(clock, seconds(1))));
+  StepId expand = g.add(step("expand", {}, {good}));
+  std::vector<StepId> added;
+  g.steps[expand].operation = [&](const StepContext& ctx, StepDone done) {
+    ExecExtension x;
+    const auto base = static_cast<StepId>(exec->graph().size());
+    for (int i = 0; i < 5; ++i) {
+      x.steps.push_back(step("r" + std::to_string(i), timed(clock, seconds(10)), {ctx.id}));
+      added.push_back(base + i);
+    }
+    // One more that also needs the failed step: skipped, not run.
+    x.steps.push_back(step("needs_bad", timed(clock, seconds(1)), {ctx.id, bad}));
+    ExecRollout ro;
+    ro.name = "r";
+    ro.members = added;
+    ro.canary = 1;
+    ro.batch = 2;
+    x.rollouts.push_back(ro);
+    exec->extend(std::move(x), ctx.id);
+    done({});
+  };
+  Executor ex(clock, std::move(g));
+  exec = &ex;
+  const ExecResult& r = ex.run();
+  EXPECT_EQ(r.failed, (std::vector<StepId>{bad}));
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_EQ(ex.graph().steps[r.skipped[0]].address, "needs_bad");
+  EXPECT_EQ(r.records[r.skipped[0]].skip_reason, "dependency bad failed");
+  // Canary at 1 s, then batches of two every 10 s.
+  std::vector<int64_t> starts;
+  for (StepId a : added) starts.push_back(secs(r.records[a].started_at));
+  EXPECT_EQ(starts, (std::vector<int64_t>{1, 11, 11, 21, 21}));
+}
+
+TEST(ExecutorTest, ExtendAfterInterruptStartsNothingNew) {
+  VirtualClock clock;
+  ExecGraph g;
+  Executor* exec = nullptr;
+  StepId expand = g.add(step("expand", {}));
+  g.steps[expand].operation = [&](const StepContext& ctx, StepDone done) {
+    exec->interrupt();
+    ExecExtension x;
+    x.steps.push_back(step("late", timed(clock, seconds(1)), {ctx.id}));
+    exec->extend(std::move(x), ctx.id);
+    done({});
+  };
+  Executor ex(clock, std::move(g));
+  exec = &ex;
+  const ExecResult& r = ex.run();
+  EXPECT_TRUE(r.interrupted);
+  ASSERT_EQ(r.skipped.size(), 1u);
+  EXPECT_EQ(r.records[r.skipped[0]].skip_reason, "interrupted");
 }
 
 }  // namespace

@@ -63,6 +63,43 @@ TEST(Graph, AnyOfNodeAndSingleInstanceShortcut) {
   EXPECT_EQ(g.find("sim_election.master[*]"), -1);
 }
 
+TEST(Graph, DeferredBlockIsOneExpansionNodeThatDependentsWaitFor) {
+  std::vector<GraphInstance> in;
+  in.push_back(inst("sim_election.master", "sim_election.master"));
+  auto w = inst("sim_task.worker", "sim_task.worker");
+  w.expand = true;
+  w.needs_blocks = {"sim_election.master"};
+  in.push_back(w);
+  auto all = inst("sim_task.after_all", "sim_task.after_all");
+  all.needs_blocks = {"sim_task.worker"};
+  in.push_back(all);
+  auto one = inst("sim_task.after_one", "sim_task.after_one");
+  one.needs_instances = {"sim_task.worker[\"a\"]"};  // its key is not known at plan time
+  in.push_back(one);
+  auto first = inst("sim_task.after_first", "sim_task.after_first");
+  first.needs_any = {"sim_task.worker"};
+  in.push_back(first);
+  Diagnostics d;
+  PlanGraph g = build_plan_graph(in, d);
+  ASSERT_FALSE(d.has_errors());
+  int e = g.find("sim_task.worker (expand)");
+  ASSERT_GE(e, 0);
+  EXPECT_EQ(g.nodes[e].kind, NodeKind::Expand);
+  EXPECT_EQ(g.nodes[e].address, "sim_task.worker");
+  EXPECT_TRUE(has_edge(g, "sim_election.master", "sim_task.worker (expand)"));
+  // Dependents wait on the block's aggregate (or any-of node), which waits for the expansion;
+  // apply adds the instances in between.
+  EXPECT_TRUE(has_edge(g, "sim_task.worker (expand)", "sim_task.worker[*]"));
+  EXPECT_TRUE(has_edge(g, "sim_task.worker[*]", "sim_task.after_all"));
+  EXPECT_TRUE(has_edge(g, "sim_task.worker[*]", "sim_task.after_one"));
+  EXPECT_TRUE(has_edge(g, "sim_task.worker (expand)", "any(sim_task.worker)"));
+  EXPECT_TRUE(has_edge(g, "any(sim_task.worker)", "sim_task.after_first"));
+  EXPECT_EQ(g.nodes.size(), 7u);
+  // -target of the deferred block keeps its expansion and what it needs.
+  auto kept = targeted_addresses(g, {"sim_task.worker"}, d);
+  EXPECT_EQ(kept, (std::vector<std::string>{"sim_election.master", "sim_task.worker"}));
+}
+
 TEST(Graph, ReplacementsOrderDestroyAndCreate) {
   std::vector<GraphInstance> in = {inst("a.x", "a.x", PlanAction::DeleteThenCreate),
                                    inst("a.y", "a.y", PlanAction::CreateThenDelete)};

@@ -33,6 +33,9 @@ TEST(PlanFileValues, ExactEncodingKeepsMarksAndKinds) {
   Value v = Value::object({
       {"s", Value::string("x").mark_sensitive()},
       {"u", Value::unknown(Type::string())},
+      // Unknowns of collection types: the type is an array in the file.
+      {"uo", Value::unknown(Type::object({{"fqdn", Type::string()}, {"n", Type::number()}}))},
+      {"ul", Value::unknown(Type::list(Type::string()))},
       {"set", Value::set({Value::string("b"), Value::string("a")})},
       {"list", Value::list({Value::number(1), Value::number(2.5)})},
       {"tuple", Value::tuple({Value::boolean(true), Value()})},
@@ -45,6 +48,10 @@ TEST(PlanFileValues, ExactEncodingKeepsMarksAndKinds) {
   EXPECT_TRUE(a.at("s").is_sensitive());
   EXPECT_EQ(a.at("s").unmarked().as_string(), "x");
   EXPECT_TRUE(a.at("u").is_unknown());
+  EXPECT_TRUE(a.at("uo").is_unknown());
+  EXPECT_EQ(a.at("uo").type(), v.attributes().at("uo").type());
+  EXPECT_TRUE(a.at("ul").is_unknown());
+  EXPECT_EQ(a.at("ul").type(), Type::list(Type::string()));
   EXPECT_EQ(a.at("set").kind(), ValueKind::Set);
   EXPECT_EQ(a.at("list").kind(), ValueKind::List);
   EXPECT_FALSE(a.at("list").elements()[1].as_number().is_int);
@@ -57,7 +64,7 @@ TEST(PlanFileValues, ExactEncodingKeepsMarksAndKinds) {
 
 TEST(PlanFileValues, MalformedValueReported) {
   std::string err;
-  value_from_json_exact(nlohmann::json::parse(R"({"bogus": 1})"), &err);
+  value_from_json_exact(nlohmann::json::parse(R"({"$bogus": 1})"), &err);
   EXPECT_NE(err.find("bogus"), std::string::npos);
 }
 

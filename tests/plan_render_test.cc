@@ -111,8 +111,22 @@ TEST(PlanJson, TerraformShape) {
   EXPECT_EQ((*replace)["change"]["replace_paths"], nlohmann::json::parse(R"([["image"]])"));
   EXPECT_TRUE(j["variables"]["token"]["sensitive"].get<bool>());
   EXPECT_FALSE(j["variables"]["token"].contains("value"));
-  EXPECT_EQ(j["graph"]["edges"].size(), 3u);
-  EXPECT_EQ(j["rollouts"][0]["waves"].size(), 3u);
+  EXPECT_EQ(j["graph"]["edges"].size(), 4u);
+  // Rollouts sorted by block: the deferred block's has no waves yet.
+  EXPECT_EQ(j["rollouts"][0]["block"], "sim_task.join");
+  EXPECT_EQ(j["rollouts"][0]["waves"].size(), 0u);
+  EXPECT_EQ(j["rollouts"][1]["waves"].size(), 3u);
+  // Deferred blocks in Terraform's deferred_changes shape, with orch's bound and inputs.
+  ASSERT_EQ(j["deferred_changes"].size(), 1u);
+  const auto& d = j["deferred_changes"][0];
+  EXPECT_EQ(d["reason"], "instance_count_unknown");
+  EXPECT_EQ(d["resource_change"]["address"], "sim_task.join[*]");
+  EXPECT_EQ(d["resource_change"]["change"]["actions"], nlohmann::json::array({"create"}));
+  EXPECT_EQ(d["resource_change"]["change"]["after_unknown"]["command"], true);
+  EXPECT_EQ(d["max_instances"], 3);
+  EXPECT_EQ(d["waiting_for"], "sim_election.master.leader");
+  EXPECT_EQ(j["limits"]["parallelism"], 4);
+  EXPECT_EQ(j["limits"]["providers"][0]["max_concurrency"], 10);
 }
 
 TEST(PlanRender, NestedListDiff) {

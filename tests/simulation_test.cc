@@ -376,6 +376,22 @@ TEST_F(SimulationTest, PlanEstimateMatchesTheApply) {
             estimate.makespan * 3 / 2);
 }
 
+TEST_F(SimulationTest, AProviderLimitHoldsBackOnlyTheTypesItCovers) {
+  write(kCluster);
+  Session s(options());
+  auto p = plan(s);
+  ASSERT_TRUE(p);
+  ASSERT_NE(s.simulation(), nullptr);
+  const auto& model = s.simulation()->model();
+  const Duration free = simulate_plan(*p, schemas, model).makespan;
+  PlanSimulationOptions one_at_a_time;
+  one_at_a_time.limits["ec2"].max_concurrency = 1;
+  EXPECT_GT(simulate_plan(*p, schemas, model, one_at_a_time).makespan, free);
+  // The instances wait on machines, not on the API: exempt, they all boot at once again.
+  one_at_a_time.limits["ec2"].exempt_types = {"ec2_instance"};
+  EXPECT_EQ(simulate_plan(*p, schemas, model, one_at_a_time).makespan, free);
+}
+
 TEST_F(SimulationTest, SeededFromTheRealStateAndReseededWhenItMovesOn) {
   write(kQuickstart);
   ASSERT_TRUE(apply(options(false)));  // real

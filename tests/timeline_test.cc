@@ -108,7 +108,7 @@ TEST(TimelineTest, RolloutBatchesAndLimits) {
   for (int i = 0; i < 5; ++i) ro.members.push_back(r.op("t_w.w[" + std::to_string(i) + "]", 10s));
   r.eg.add_rollout(ro);
   StepId l1 = r.op("t_l.a", 4s, false, "lim"), l2 = r.op("t_l.b", 4s, false, "lim");
-  r.eg.set_limits("lim", ProviderLimits{1, 0});
+  r.eg.set_limits("lim", ProviderLimits{1, 0, {}});
   Timeline t = r.run();
   EXPECT_EQ(t.find("t_w.w[0]")->batch, 0);
   EXPECT_EQ(t.find("t_w.w[0]")->rollout, "t_w.w");

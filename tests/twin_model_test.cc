@@ -131,9 +131,9 @@ TEST(TwinModelTest, GatesAndLimits) {
   EXPECT_GE(*g, 1min);
   EXPECT_LE(*g, 2min);
   EXPECT_FALSE(m.gate_latency("ec2_instance", "ec2_instance.n"));
-  EXPECT_EQ(m.limits("ec2", {5, 3.0}).max_concurrency, 20);
-  EXPECT_DOUBLE_EQ(m.limits("ec2", {5, 3.0}).requests_per_second, 3.0);
-  EXPECT_EQ(m.limits("chef", {5, 0}).max_concurrency, 5);
+  EXPECT_EQ(m.limits("ec2", {5, 3.0, {}}).max_concurrency, 20);
+  EXPECT_DOUBLE_EQ(m.limits("ec2", {5, 3.0, {}}).requests_per_second, 3.0);
+  EXPECT_EQ(m.limits("chef", {5, 0, {}}).max_concurrency, 5);
 }
 
 }  // namespace

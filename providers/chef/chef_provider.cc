@@ -113,6 +113,9 @@ void ChefProvider::check_gate(const GateRequest& request, std::function<void(Gat
 ProviderLimits ChefProvider::limits() const {
   ProviderLimits l;
   l.max_concurrency = api_ ? api_->concurrency() : kDefaultConcurrency;
+  // A converge waits minutes on its nodes and has its own `concurrency`; the API requests it
+  // makes are queued by ChefApi under the same cap.
+  l.exempt_types = {"chef_converge"};
   return l;
 }
 

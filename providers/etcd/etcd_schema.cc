@@ -76,6 +76,8 @@ ProviderSchema etcd_schema() {
       computed("version", num, "Number of changes since creation."),
       computed("lease", str, "Lease ID (hex) with `ttl`; \"\" without."),
   };
+  key.simulation.latency = {{"duration", "10ms"}};
+  key.simulation.templates = {{"id", "${key}"}};
   p.resources["etcd_key"] = key;
 
   Schema election;
@@ -94,12 +96,12 @@ ProviderSchema etcd_schema() {
       computed("leader", str, "The elected candidate."),
       computed("epoch", num, "1 for the first leader, + 1 at each new election."),
   };
-  // For the schema-driven simulator (providers/simtwin): leader ← the first ready of
-  // `candidates` (ApplyRequest::satisfied_by, kept while still a candidate), epoch counts changes
-  // of leader; one create-if-absent transaction.
+  // The simulated twin (providers/simtwin): the leader is the first ready of `candidates`
+  // (kept while still a candidate) and the epoch counts changes of leader.
   election.simulation.first_ready = {{"leader", "candidates"}};
   election.simulation.counters = {{"epoch", "leader"}};
   election.simulation.latency = {{"duration", "20ms"}};
+  election.simulation.templates = {{"key", "/orch/${name}/leader"}};
   p.resources["etcd_election"] = election;
 
   Schema lock;
@@ -117,6 +119,8 @@ ProviderSchema etcd_schema() {
       computed("id", str, "The lock's key prefix."),
       computed("key", str, "<prefix>/locks/<name>"),
   };
+  lock.simulation.latency = {{"duration", "10ms"}};
+  lock.simulation.templates = {{"key", "/orch/locks/${name}"}};
   p.resources["etcd_lock"] = lock;
 
   Schema prefix;

@@ -184,7 +184,9 @@ void SimProvider::read_many(const std::string& type, std::vector<ReadItem> items
     return done(std::move(result));
   }
   result.requests = 1;
-  loaded_ = false;
+  // Read the file again when someone changed it since (edits and deletions are drift); one read
+  // per refresh, not one per resource type.
+  if (loaded_ && world_.changed_on_disk(world_path_)) loaded_ = false;
   if (!ensure_loaded(&err)) {
     result.error = error(err, "Fix or delete the world file; deleting it forgets every object.");
     return done(std::move(result));

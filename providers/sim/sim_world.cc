@@ -2,6 +2,7 @@
 #include "providers/sim/sim_world.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -9,17 +10,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "planner/retry.h"
-#include "planner/value_json.h"
+#include "planner/json_values.h"
 
 namespace orch {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -46,7 +45,19 @@ bool write_all(int fd, const std::string& data) {
 
 }  // namespace
 
+SimWorld::Stamp SimWorld::stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return Stamp{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+               static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+bool SimWorld::changed_on_disk(const std::string& path) const {
+  return stamp_of(path) != stamp_;
+}
+
 bool SimWorld::load(const std::string& path, std::string* error) {
+  stamp_ = stamp_of(path);
   objects_.clear();
   by_token_.clear();
   machine_refs_.clear();
@@ -59,61 +70,88 @@ bool SimWorld::load(const std::string& path, std::string* error) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
-  json doc = json::parse(buf.str(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  const std::string text = buf.str();
+  std::map<std::string, SimObject> loaded;
+  JsonValueSites sites;
+  sites.maps = {"attributes"};
+  sites.take = [&loaded](const std::vector<std::string>& at, ValueMap& map) {
+    if (at.size() != 3 || at[0] != "objects") return false;
+    loaded[at[1]].attributes = std::move(map);
+    return true;
+  };
+  Value doc;
+  JsonReadError re;
+  if (!read_json_values(text, &sites, doc, &re)) {
+    *error = re.syntax ? fmt::format("the simulated world {} is not valid JSON", path)
+                       : fmt::format("{}: {}: {}", path, re.path, re.message);
+    return false;
+  }
+  if (doc.kind() != ValueKind::Object) {
     *error = fmt::format("the simulated world {} is not valid JSON", path);
     return false;
   }
-  if (doc.value("format", "") != kFormat) {
+  const Value* format = json_member(doc, "format");
+  if (!format || format->kind() != ValueKind::String || format->as_string() != kFormat) {
     *error = fmt::format("{} is not a simulated world (format is not \"{}\")", path, kFormat);
     return false;
   }
-  auto objects = doc.find("objects");
-  if (objects == doc.end()) return true;
-  if (!objects->is_object()) {
+  const Value* objects = json_member(doc, "objects");
+  if (!objects) return true;
+  if (objects->kind() != ValueKind::Object) {
     *error = fmt::format("{}: \"objects\" must be an object keyed by id", path);
     return false;
   }
-  std::map<std::string, SimObject> loaded;
-  for (auto& [id, j] : objects->items()) {
-    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+  auto string_member = [](const Value& o, const char* key) {
+    const Value* v = json_member(o, key);
+    return v && v->kind() == ValueKind::String ? v->as_string() : std::string();
+  };
+  for (const auto& [id, j] : objects->attributes()) {
+    const Value* type = json_member(j, "type");
+    if (!type || type->kind() != ValueKind::String) {
       *error = fmt::format("{}: object \"{}\" has no \"type\"", path, id);
       return false;
     }
-    SimObject o;
-    o.type = j["type"].get<std::string>();
-    o.address = j.value("address", "");
-    o.token = j.value("token", "");
-    std::string err;
-    if (j.contains("attributes") && !value_map_from_json(j["attributes"], o.attributes, &err,
-                                                         "objects." + id + ".attributes")) {
-      *error = fmt::format("{}: {}", path, err);
+    SimObject& o = loaded[id];  // the attributes are in already (taken while parsing)
+    o.type = type->as_string();
+    o.address = string_member(j, "address");
+    o.token = string_member(j, "token");
+    if (const Value* attrs = json_member(j, "attributes"); attrs && !attrs->is_null()) {
+      *error = fmt::format("{}: objects.{}.attributes: expected a JSON object", path, id);
       return false;
     }
     o.attributes["id"] = Value::string(id);  // the key is the truth
-    loaded.emplace(id, std::move(o));
   }
+  // Attributes of entries that were not objects with a type (skipped above) are dropped.
+  std::erase_if(loaded, [&](const auto& kv) { return kv.second.type.empty(); });
   objects_ = std::move(loaded);
   for (const auto& [id, o] : objects_) index(id, o);
   return true;
 }
 
-bool SimWorld::save(const std::string& path, std::string* error) const {
-  json objects = json::object();
+bool SimWorld::save(const std::string& path, std::string* error) {
+  // One object per line, so that people can find, edit or delete one (drift for the next plan).
+  std::string text = "{\n  \"format\": \"" + std::string(kFormat) + "\",\n  \"version\": 1,\n";
+  text += "  \"objects\": {";
+  bool first = true;
   for (const auto& [id, o] : objects_) {
-    json attrs;
+    text += first ? "\n    " : ",\n    ";
+    first = false;
+    bool ok = append_json_string(text, id);
+    text += ": {\"type\": ";
+    ok = append_json_string(text, o.type) && ok;
+    text += ", \"address\": ";
+    ok = append_json_string(text, o.address) && ok;
+    text += ", \"token\": ";
+    ok = append_json_string(text, o.token) && ok;
+    text += ", \"attributes\": ";
     std::string err;
-    if (!value_map_to_json(o.attributes, attrs, &err, id)) {
-      *error = "cannot encode the simulated world: " + err;
+    if (!ok || !append_value_map_json(text, o.attributes, &err, id)) {
+      *error = "cannot encode the simulated world: " + (ok ? err : id + ": invalid UTF-8");
       return false;
     }
-    objects[id] = json{{"type", o.type},
-                       {"address", o.address},
-                       {"token", o.token},
-                       {"attributes", std::move(attrs)}};
+    text += '}';
   }
-  json doc{{"format", kFormat}, {"version", 1}, {"objects", std::move(objects)}};
-  const std::string text = doc.dump(2) + "\n";
+  text += first ? "}\n}\n" : "\n  }\n}\n";
 
   const fs::path target(path);
   std::error_code ec;
@@ -133,6 +171,7 @@ bool SimWorld::save(const std::string& path, std::string* error) const {
     *error = fmt::format("cannot write {}: {}", path, std::strerror(saved));
     return false;
   }
+  stamp_ = stamp_of(path);
   // Make the rename itself durable.
   const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -25,7 +25,10 @@ class SimWorld {
   // content (the world is left empty).
   bool load(const std::string& path, std::string* error);
   // Writes to a temporary file, fsyncs, renames over `path` (creating its directory).
-  bool save(const std::string& path, std::string* error) const;
+  bool save(const std::string& path, std::string* error);
+  // True when `path` is not the file this world was last loaded from or saved to (someone
+  // edited, replaced or deleted it since).
+  bool changed_on_disk(const std::string& path) const;
 
   const std::map<std::string, SimObject>& objects() const { return objects_; }
   const SimObject* find(const std::string& id) const;
@@ -49,6 +52,14 @@ class SimWorld {
   std::map<std::string, std::string> by_token_;
   std::map<std::string, std::string> machine_refs_;  // name / private_dns / private_ip → id
   std::set<std::string> ips_;
+  // The file as last loaded or saved: inode, size, modification time (0s: none).
+  struct Stamp {
+    uint64_t ino = 0, size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const Stamp&) const = default;
+  };
+  static Stamp stamp_of(const std::string& path);
+  Stamp stamp_;
 };
 
 }  // namespace orch

@@ -61,7 +61,7 @@ class TrapProvider final : public Provider {
     r.error = ProviderError{"trap: real gate", "", false, std::nullopt};
     done(r);
   }
-  ProviderLimits limits() const override { return {8, 0}; }
+  ProviderLimits limits() const override { return {8, 0, {}}; }
 
  private:
   ProviderSchema schema_;

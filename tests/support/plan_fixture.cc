@@ -139,6 +139,27 @@ Plan sample_plan() {
              {"sim_task.worker[\"node-3\"]"}};
   p.rollouts.push_back(r);
 
+  // A deferred block: its for_each waits for the election; a rollout without waves yet.
+  PlanDeferred d;
+  d.block = "sim_task.join";
+  d.provider = "sim";
+  d.meta = "for_each";
+  d.waiting_for = "sim_election.master.leader";
+  d.max_instances = 3;
+  d.after = Value::object({{"command", Value::unknown(Type::string())},
+                           {"duration", Value::string("30s")},
+                           {"id", Value::unknown(Type::string())},
+                           {"on", Value::list({Value::unknown(Type::string())})}});
+  d.existing = {"sim_task.join[\"node-1\"]"};
+  p.deferred.push_back(d);
+  PlanRollout jr;
+  jr.block = "sim_task.join";
+  jr.canary = 1;
+  jr.batch = "50%";
+  p.rollouts.push_back(jr);
+  p.limits.push_back({"sim", 10, 0});
+  p.parallelism = 4;
+
   PlanGate g;
   g.block = "sim_task.setup";
   g.kind = "http";
@@ -161,9 +182,10 @@ Plan sample_plan() {
       node("sim_machine.node[0]", NodeKind::Instance, NodeOp::Create, "sim_machine.node[0]"),
       node("sim_machine.node[0] (destroy)", NodeKind::Instance, NodeOp::Delete,
            "sim_machine.node[0]"),
+      node("sim_task.join (expand)", NodeKind::Expand, NodeOp::None, "sim_task.join"),
       node("sim_task.setup", NodeKind::Instance, NodeOp::Create, "sim_task.setup"),
   };
-  p.graph.edges = {{2, 1}, {1, 0}, {0, 3}};
+  p.graph.edges = {{2, 1}, {1, 0}, {0, 4}, {4, 3}};
   p.normalize();
   return p;
 }
