@@ -52,6 +52,9 @@ struct SimulationHints {
   std::map<std::string, std::string> templates;
   // Computed attribute → the argument whose value it takes (a converge's `succeeded` ← `nodes`).
   std::map<std::string, std::string> copies;
+  // Computed list → a map argument: each synthesized element is an object with that map's keys
+  // (a search's `rows` ← `keys`, the fields of a partial search).
+  std::map<std::string, std::string> element_keys;
   std::string id_prefix;  // of synthesized ids: "i-" gives "i-0a1b2c3d4e5f6a7b8"
 };
 

@@ -90,9 +90,10 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
       return rc;
     }
     Value cfg = object_of(*in.config);
-    if (!cfg.is_wholly_known()) {
+    if (!cfg.is_wholly_known() || in.defer_read) {
       rc.action = PlanAction::Read;
-      rc.reason = ChangeReason::ReadBecauseConfigUnknown;
+      rc.reason = cfg.is_wholly_known() ? ChangeReason::ReadBecauseDependencyPending
+                                        : ChangeReason::ReadBecauseConfigUnknown;
       rc.before = Value();
       rc.after = in.planned ? object_of(in.planned->planned) : cfg;
     } else {

@@ -41,6 +41,8 @@ struct InstanceDiffInput {
   LifecycleRules lifecycle;
   bool replace_requested = false;  // -replace=ADDR
   bool destroy_mode = false;
+  // Data sources: a dependency has changes in this plan, so the read waits for them (apply).
+  bool defer_read = false;
   ChangeReason orphan_reason = ChangeReason::DeleteBecauseNoResourceConfig;
   Range range;  // the block, for diagnostics
 };

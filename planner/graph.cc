@@ -193,6 +193,16 @@ PlanGraph build_plan_graph(const std::vector<GraphInstance>& instances, Diagnost
     }
     if (inst.action == PlanAction::DeleteThenCreate) b.edge(d, f);
     if (inst.action == PlanAction::CreateThenDelete) b.edge(f, d);
+    // A data source read during apply reads the world after its dependencies' changes, their
+    // deletes included (a search must not find the node being removed).
+    if (inst.action == PlanAction::Read && f >= 0) {
+      std::set<std::string> blocks(inst.needs_blocks.begin(), inst.needs_blocks.end());
+      blocks.insert(inst.needs_any.begin(), inst.needs_any.end());
+      for (const auto& blk : blocks)
+        if (auto it = by_block.find(blk); it != by_block.end())
+          for (const auto* m : it->second)
+            if (has_destroy(m->action)) b.edge(b.find(destroy_node_id(m->address)), f);
+    }
   }
 
   // Destroy order: a delete of anything in block B waits for the deletes of the instances that

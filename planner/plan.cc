@@ -69,6 +69,8 @@ std::string reason_name(ChangeReason r) {
       return "delete_because_destroy_mode";
     case ChangeReason::ReadBecauseConfigUnknown:
       return "read_because_config_unknown";
+    case ChangeReason::ReadBecauseDependencyPending:
+      return "read_because_dependency_pending";
     case ChangeReason::UpdateBecauseTriggers:
       return "update_because_triggers";
   }

@@ -30,11 +30,12 @@ enum class ChangeReason {
   ReplaceByRequest,            // -replace=ADDR
   ReplaceBecauseTainted,       // a create that failed half-way
   DeleteBecauseNoResourceConfig,
-  DeleteBecauseCountIndex,   // count shrank
-  DeleteBecauseEachKey,      // for_each key removed
-  DeleteBecauseDestroyMode,  // orch destroy
-  ReadBecauseConfigUnknown,  // data source depends on values known after apply
-  UpdateBecauseTriggers,     // a trigger value changed on a step-like resource
+  DeleteBecauseCountIndex,       // count shrank
+  DeleteBecauseEachKey,          // for_each key removed
+  DeleteBecauseDestroyMode,      // orch destroy
+  ReadBecauseConfigUnknown,      // data source depends on values known after apply
+  UpdateBecauseTriggers,         // a trigger value changed on a step-like resource
+  ReadBecauseDependencyPending,  // data source depends on a resource with changes in this plan
 };
 std::string reason_name(ChangeReason r);  // "replace_because_cannot_update", ... ("" for None)
 

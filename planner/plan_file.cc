@@ -369,7 +369,7 @@ std::optional<PlanFile> plan_file_from_text(std::string_view text, std::string* 
     rc.provider = in.str(e, "provider");
     int64_t action = in.num(e, "action"), reason = in.num(e, "reason");
     if (action < 0 || action > static_cast<int>(PlanAction::Delete) || reason < 0 ||
-        reason > static_cast<int>(ChangeReason::UpdateBecauseTriggers)) {
+        reason > static_cast<int>(ChangeReason::ReadBecauseDependencyPending)) {
       *error = "plan file has an unknown action for " + rc.address;
       return std::nullopt;
     }

@@ -39,6 +39,26 @@ static void set_needs(GraphInstance& gi, ResourceChange& rc, const InstanceNeeds
   rc.depends_on.assign(deps.begin(), deps.end());
 }
 
+// Whether any step `needs` names has a change in this plan: one of `steps` with an action, or an
+// instance of a needed block that `state` has and the configuration no longer expands to (not
+// in `planned`: it will be deleted).
+static bool has_pending_dependency(const InstanceNeeds& needs,
+                                   const std::vector<GraphInstance>& steps, const State& state,
+                                   const std::set<std::string>& planned) {
+  for (const auto& g : steps) {
+    if (g.action == PlanAction::NoOp) continue;
+    if (needs.instances.count(g.address) || needs.blocks.count(g.block) || needs.any.count(g.block))
+      return true;
+  }
+  for (const auto& [addr, r] : state.resources) {
+    const std::string block = addr.resource().str();
+    if ((needs.blocks.count(block) || needs.any.count(block)) && r.has_object() &&
+        !planned.count(addr.str()))
+      return true;
+  }
+  return false;
+}
+
 InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const ExpandedInstance& inst) {
   const Resource& r = *b.resource;
   Provider* p = provider_for(r.provider_key, r.type);
@@ -77,7 +97,18 @@ InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const Expand
   in.destroy_mode = destroy;
   in.range = r.range;
   if (!destroy) in.config = cfg;
-  if (r.is_data() && !destroy && p && clock && object_known(cfg)) {
+  // A data source that depends on a resource with changes in this plan is read during apply,
+  // after those changes (as Terraform does): read now, it would report the world as it was
+  // before them, and everything using it would be planned on stale data.
+  if (r.is_data() && !destroy && clock && steps && planned) {
+    InstanceNeeds needs = model.needs(b, inst);
+    // depends_on names blocks the configuration does not read: plan them first.
+    for (const auto* names : {&needs.blocks, &needs.any})
+      for (const auto& name : *names)
+        if (Model::Block* nb = model.block(name)) model.block_value(*nb);
+    in.defer_read = has_pending_dependency(needs, *steps, state, *planned);
+  }
+  if (r.is_data() && !destroy && p && clock && object_known(cfg) && !in.defer_read) {
     // Data sources with known configuration are read now.
     std::optional<ValueMap> got;
     p->read_data(r.type, cfg, [&](std::optional<ValueMap> v, std::optional<ProviderError> e) {
@@ -86,7 +117,17 @@ InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const Expand
     });
     clock->run();
     if (got) in.current = ObjectState{"", *got};
-  } else if (p && !destroy && !(r.is_data() && !clock)) {
+  } else if (r.is_data() && !destroy && clock) {
+    // Read during apply: what it will return is unknown until then (providers plan managed
+    // resources only).
+    PlanResponse resp;
+    resp.planned = cfg;
+    if (in.schema)
+      for (const auto& a : in.schema->attributes)
+        if (a.computed && resp.planned[a.name].is_null())
+          resp.planned[a.name] = Value::unknown(a.type);
+    in.planned = std::move(resp);
+  } else if (p && !destroy && !r.is_data()) {
     PlanRequest req;
     req.type = r.type;
     req.address = inst.address;

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "compiler/diagnostic.h"
 #include "planner/graph.h"
@@ -35,6 +36,11 @@ struct InstancePlanner {
   const std::set<std::string>* replace = nullptr;    // -replace addresses
   // Reads data sources with known configuration now (plan); null: they are read during apply.
   Clock* clock = nullptr;
+  // The steps planned so far and their addresses (plan): a data source that depends on one with
+  // a change, or on an instance the state has and the configuration no longer expands to (a
+  // delete), is read during apply, after those changes. null: no such check.
+  const std::vector<GraphInstance>* steps = nullptr;
+  const std::set<std::string>* planned = nullptr;
   bool destroy = false;
   // Objects marked for this stack that the state does not know (planner/adopt.h), by address:
   // an instance with no object in state adopts its own (taken from the map); null: none.

@@ -263,6 +263,8 @@ std::string reason_note(const ResourceChange& rc) {
       return "(because key " + rc.addr.key.str() + " is not in for_each map)";
     case ChangeReason::ReadBecauseConfigUnknown:
       return "(config refers to values not yet known)";
+    case ChangeReason::ReadBecauseDependencyPending:
+      return "(because it depends on resources with changes in this plan)";
     case ChangeReason::UpdateBecauseTriggers:
       return "(because a trigger value changed)";
     default:

@@ -363,6 +363,8 @@ std::optional<Plan> Session::plan() {
   ip.clock = I.clock.get();
   ip.destroy = options_.destroy;
   ip.owned = &owned;
+  ip.steps = &ginst;
+  ip.planned = &planned;
 
   model.plan_block = [&](Model::Block& b) {
     auto scope = model.scope(*b.module);

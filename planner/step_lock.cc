@@ -27,6 +27,17 @@ std::optional<StepLockSpec> evaluate_step_lock(const Expr& lock, const EvalScope
       refs[0].attribute.empty() && !refs[0].splat) {
     spec.lock_type = refs[0].type;
     spec.lock_address = refs[0].address();
+    // One instance of a counted lock (`etcd_lock.shard[count.index]`) is a lock of its own.
+    if (refs[0].index) {
+      Diagnostics index_diags;
+      Value key = evaluate(*refs[0].index, scope, index_diags).unmarked();
+      if (key.kind() == ValueKind::String)
+        spec.lock_address += "[\"" + key.as_string() + "\"]";
+      else if (key.kind() == ValueKind::Number)
+        spec.lock_address += "[" + key.to_display() + "]";
+      else
+        return fail("the lock's index is not known before apply");
+    }
     spec.lock = v.attributes();
     // The lock's identity: its id when known (the same lock in every orch), else its address.
     auto id = spec.lock.find("id");

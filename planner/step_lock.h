@@ -15,7 +15,7 @@ namespace orch {
 struct StepLockSpec {
   std::string name;          // the executor's lock name: "etcd_lock:/orch/locks/m", "name:db"
   std::string lock_type;     // "etcd_lock"; empty for a plain name (local only)
-  std::string lock_address;  // "etcd_lock.maintenance"
+  std::string lock_address;  // "etcd_lock.maintenance", "etcd_lock.shard[2]", "etcd_lock.n[\"a\"]"
   ValueMap lock;             // the lock resource's attributes as evaluated
 };
 

@@ -115,6 +115,13 @@ class OneResource : public EvalScope {
   std::optional<Value> lookup(const RefKey& key) const override {
     if (key.root == "etcd_lock" && key.name == "m")
       return Value::object({{"id", Value::string("/orch/locks/m")}, {"name", Value::string("m")}});
+    // Per-node locks whose ids are not known yet (planned, not created).
+    if (key.root == "etcd_lock" && key.name == "node")
+      return Value::object({{"a", Value::object({{"name", Value::string("node/a")}})},
+                            {"b", Value::object({{"name", Value::string("node/b")}})}});
+    if (key.root == "etcd_lock" && key.name == "shard")
+      return Value::tuple({Value::object({{"name", Value::string("s0")}}),
+                           Value::object({{"name", Value::string("s1")}})});
     return std::nullopt;
   }
 };
@@ -141,6 +148,28 @@ locals {
   EXPECT_TRUE(spec->lock_type.empty());
   EXPECT_FALSE(evaluate_step_lock(*c.locals.at("c").value, scope, &e));
   EXPECT_NE(e.find("takes a lock resource"), std::string::npos) << e;
+}
+
+TEST_F(CheckLockTest, EachInstanceOfALockResourceIsALockOfItsOwn) {
+  check(R"(
+locals {
+  a = etcd_lock.node["a"]
+  b = etcd_lock.node["b"]
+  s = etcd_lock.shard[1]
+}
+)");
+  const Config& c = *configs.back();
+  OneResource scope;
+  std::string e;
+  auto a = evaluate_step_lock(*c.locals.at("a").value, scope, &e);
+  auto b = evaluate_step_lock(*c.locals.at("b").value, scope, &e);
+  auto s = evaluate_step_lock(*c.locals.at("s").value, scope, &e);
+  ASSERT_TRUE(a && b && s) << e;
+  EXPECT_EQ(a->lock_address, "etcd_lock.node[\"a\"]");
+  EXPECT_EQ(a->name, "etcd_lock:etcd_lock.node[\"a\"]");
+  EXPECT_NE(a->name, b->name);
+  EXPECT_EQ(s->lock_address, "etcd_lock.shard[1]");
+  EXPECT_EQ(a->lock.at("name").as_string(), "node/a");
 }
 
 }  // namespace

@@ -357,6 +357,20 @@ TEST_F(ChefConvergeTest, PushConvergeVerifiedByOhaiTime) {
   EXPECT_EQ(push->jobs_started(), 1u);
 }
 
+TEST_F(ChefConvergeTest, NoNodesIsNothingToConverge) {
+  // A list that filtered down to nothing (`[for n in x : n if ...]`): done at once, both ways.
+  ValueMap by_ssh = {{"nodes", node_list({})}, {"via", Value::string("ssh")}};
+  for (const ValueMap& cfg : {push_converge({}), by_ssh}) {
+    ApplyResult r = f.put("chef_converge", "chef_converge.none", cfg);
+    ASSERT_FALSE(r.error) << r.error->summary;
+    const ValueMap& a = r.object->attributes;
+    EXPECT_TRUE(strings_of(a.at("succeeded")).empty());
+    EXPECT_TRUE(strings_of(a.at("failed")).empty());
+    EXPECT_EQ(a.at("job_id").as_string(), "");
+  }
+  EXPECT_EQ(push->jobs_started(), 0u);
+}
+
 TEST_F(ChefConvergeTest, PushWhitelistRefusalIsReportedClearly) {
   seed_nodes(names(2));
   ValueMap cfg = push_converge(names(2));

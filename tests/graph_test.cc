@@ -137,6 +137,23 @@ TEST(Graph, DestroyOrderIsReversed) {
   EXPECT_EQ(g.edges.size(), 4u);
 }
 
+TEST(Graph, DataReadsWaitForTheDeletesOfWhatTheyDependOn) {
+  std::vector<GraphInstance> in;
+  in.push_back(inst("chef_node.web[0]", "chef_node.web", PlanAction::NoOp));
+  in.push_back(inst("chef_node.web[1]", "chef_node.web", PlanAction::Delete));
+  auto search = inst("data.chef_search.web", "data.chef_search.web", PlanAction::Read);
+  search.needs_blocks = {"chef_node.web"};
+  in.push_back(search);
+  auto lb = inst("chef_converge.lb", "chef_converge.lb", PlanAction::Update);
+  lb.needs_instances = {"data.chef_search.web"};
+  in.push_back(lb);
+  Diagnostics d;
+  PlanGraph g = build_plan_graph(in, d);
+  EXPECT_FALSE(d.has_errors());
+  EXPECT_TRUE(has_edge(g, destroy_node_id("chef_node.web[1]"), "data.chef_search.web"));
+  EXPECT_TRUE(has_edge(g, "data.chef_search.web", "chef_converge.lb"));
+}
+
 TEST(Graph, CycleReportedWithPath) {
   auto a = inst("a.a", "a.a");
   a.needs_blocks = {"b.b"};

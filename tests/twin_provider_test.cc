@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "planner/virtual_clock.h"
+#include "providers/chef/chef_provider.h"
 #include "providers/sim/sim_provider.h"
 #include "tests/support/peer_schemas.h"
 
@@ -240,6 +241,35 @@ TEST_F(TwinProviderTest, DataSourcesAreSynthesized) {
   EXPECT_EQ(got->at("query").as_string(), "role:web");
   EXPECT_EQ(got->at("rows").kind(), ValueKind::List);
   EXPECT_TRUE(got->at("rows").is_wholly_known());
+}
+
+TEST_F(TwinProviderTest, SearchRowsHaveThePartialSearchKeys) {
+  // chef_search's element_keys hint: a row is an object with the `keys` of the search, so that
+  // configurations reading row.name / row.ip are rehearsed unchanged.
+  TwinProvider& chef = twin(chef_schema());
+  auto read = [&](ValueMap config) {
+    std::optional<ValueMap> got;
+    chef.read_data("chef_search", std::move(config),
+                   [&](std::optional<ValueMap> v, std::optional<ProviderError>) { got = v; });
+    clock.run();
+    return got;
+  };
+  auto rows = read(
+      {{"index", Value::string("node")},
+       {"keys", Value::map({{"name", Value::string("name")}, {"ip", Value::string("ipaddress")}},
+                           Type::string())}});
+  ASSERT_TRUE(rows);
+  const Value& r = rows->at("rows");
+  ASSERT_EQ(r.length(), 1u);
+  const Value& row = r.elements()[0];
+  ASSERT_TRUE(row.is_mapping());
+  EXPECT_EQ(row.attributes().size(), 2u);
+  EXPECT_EQ(row.attributes().at("ip").kind(), ValueKind::String);
+  EXPECT_TRUE(row.attributes().count("name"));
+  // Without keys (whole objects), rows stay synthesized from their type.
+  auto whole = read({{"index", Value::string("node")}});
+  ASSERT_TRUE(whole);
+  EXPECT_TRUE(whole->at("rows").is_wholly_known());
 }
 
 TEST_F(TwinProviderTest, KeepsTheRealProvidersLimitsUnlessTheProfileSays) {

@@ -30,6 +30,7 @@ class ChefSearch final : public ChefDataSourceType {
         computed_attr("rows", Type::list(Type::any()), "The results, in the server's order."),
         computed_attr("total", Type::number(), "How many objects matched."),
     };
+    s.simulation.element_keys = {{"rows", "keys"}};
     return s;
   }
 

@@ -311,6 +311,16 @@ void TwinProvider::fill_computed(const std::string& type, const Schema& schema,
     const Value* v = find(attrs, from);
     if (unresolved(name) && v && v->is_wholly_known()) attrs[name] = *v;
   }
+  for (const auto& [name, from] : hints.element_keys) {
+    const Value* keys = find(attrs, from);
+    if (!unresolved(name) || !keys || !keys->is_wholly_known() || !keys->is_mapping() ||
+        keys->length() == 0)
+      continue;
+    ValueMap element;
+    for (const auto& [key, unused] : keys->attributes())
+      element[key] = synthesize_value(key, Type::string(), sc);
+    attrs[name] = Value::list({Value::object(std::move(element))});
+  }
   for (const auto& a : schema.attributes) {
     if (!a.computed || hints.templates.count(a.name) || hints.counters.count(a.name)) continue;
     if (!unresolved(a.name)) continue;

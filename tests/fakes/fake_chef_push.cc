@@ -25,11 +25,13 @@ double epoch_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// What a chef-client run leaves on the server: the node saved with a new ohai_time.
-void save_converged(FakeChefStore& store, const std::string& name) {
+// What a chef-client run leaves on the server: the node saved with a new ohai_time, plus what
+// the node's behaviour says its recipes change.
+void save_converged(FakeChefStore& store, const std::string& name, const PushNode& behaviour) {
   auto it = store.nodes.find(name);
   if (it == store.nodes.end()) return;
   Json& node = it->second;
+  if (behaviour.on_save) behaviour.on_save(name, node);
   if (!node["automatic"].is_object()) node["automatic"] = Json::object();
   node["automatic"]["ohai_time"] = epoch_now();
   ++store.generation;
@@ -126,7 +128,7 @@ void FakePushJobs::advance(Job& job, FakeChefStore& store) {
       any_timed_out = true;
     } else if (b.run_time <= timeout && since_start >= b.run_time) {
       n.state = b.exit_code == 0 ? "succeeded" : "failed";
-      if (!n.applied && b.exit_code == 0 && b.saves) save_converged(store, name);
+      if (!n.applied && b.exit_code == 0 && b.saves) save_converged(store, name, b);
       n.applied = true;
     } else {
       any_running = true;

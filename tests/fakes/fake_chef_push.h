@@ -31,6 +31,9 @@ struct PushNode {
   std::chrono::milliseconds run_time{100};
   bool crash = false;  // goes down while running (crashed)
   bool saves = true;   // a successful run saves the node (ohai_time moves)
+  // What the run's recipes leave on the node besides ohai_time (tags, ohai plugin data), applied
+  // to the node object before it is saved: a test stands in for its cookbooks with it.
+  std::function<void(const std::string& name, Json& node)> on_save;
 };
 
 class FakePushJobs {
