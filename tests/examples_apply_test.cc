@@ -150,8 +150,11 @@ TEST_F(ExamplesApply, Cloudera) {
   Timeline t = timeline();
   const TimelineStep* master = t.find("chef_converge.master");
   ASSERT_NE(master, nullptr);
-  for (const auto& s : t.steps)
-    if (s.block == "chef_converge.agent") EXPECT_GE(s.started, master->finished) << s.address;
+  for (const auto& s : t.steps) {
+    if (s.block == "chef_converge.agent") {
+      EXPECT_GE(s.started, master->finished) << s.address;
+    }
+  }
   // 1 master job + canary + 1 wave of 1 + 1 wave of 1.
   EXPECT_EQ(push->jobs_started(), 4u);
 }

@@ -248,8 +248,11 @@ TEST_F(ExampleTimeline, RollingConfigCanaryThenWavesUnderTheGate) {
   }
   EXPECT_EQ(per_batch[0], 1);   // the canary
   EXPECT_EQ(per_batch[1], 10);  // 10% of the 99 others, rounded up
-  for (const auto& [b, start] : batch_start)
-    if (b > 0) EXPECT_GE(start, batch_end[b - 1]) << "batch " << b << " overlaps the one before";
+  for (const auto& [b, start] : batch_start) {
+    if (b > 0) {
+      EXPECT_GE(start, batch_end[b - 1]) << "batch " << b << " overlaps the one before";
+    }
+  }
 }
 
 TEST_F(ExampleTimeline, RollingConfigStopsAfterMaxFailures) {
