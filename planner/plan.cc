@@ -209,4 +209,23 @@ void Plan::normalize() {
                    [](const PlanLimit& a, const PlanLimit& b) { return a.provider < b.provider; });
 }
 
+std::vector<std::string> PlanLimit::exempt_in(const Plan& plan) const {
+  std::vector<std::string> out;
+  for (const auto& t : exempt_types)
+    for (const auto& rc : plan.changes)
+      if (rc.addr.type == t && rc.action != PlanAction::NoOp) {
+        out.push_back(t);
+        break;
+      }
+  return out;
+}
+
+std::string PlanLimit::exempt_note(const Plan& plan) const {
+  auto types = exempt_in(plan);
+  if (types.empty()) return "";
+  std::string s = " (";
+  for (size_t i = 0; i < types.size(); ++i) s += (i ? ", " : "") + types[i];
+  return s + " steps not counted)";
+}
+
 }  // namespace orch

@@ -104,11 +104,19 @@ struct PlanDeferred {
   std::vector<std::string> existing;
 };
 
+struct Plan;
+
 // What holds steps back besides their dependencies: a provider's limits, -parallelism.
 struct PlanLimit {
   std::string provider;
   int max_concurrency = 0;         // 0: unlimited
   double requests_per_second = 0;  // 0: unlimited
+  std::vector<std::string> exempt_types;  // resource types max_concurrency does not hold back
+
+  // The exempt types that have changes in `plan` (what the plan's readers need to know).
+  std::vector<std::string> exempt_in(const Plan& plan) const;
+  // " (chef_converge steps not counted)", or "" when none of them has changes.
+  std::string exempt_note(const Plan& plan) const;
 };
 
 struct OutputChange {

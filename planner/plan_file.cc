@@ -295,6 +295,7 @@ bool plan_file_to_text(const PlanFile& pf, std::string& text, std::string* error
     o.key("provider"), o.str(l.provider);
     o.key("max_concurrency"), o.num(l.max_concurrency);
     o.key("requests_per_second"), o.dbl(l.requests_per_second);
+    if (!l.exempt_types.empty()) o.key("exempt_types"), o.strings(l.exempt_types);
     o.close('}');
   }
   o.close(']');
@@ -449,6 +450,7 @@ std::optional<PlanFile> plan_file_from_text(std::string_view text, std::string* 
     l.provider = in.str(e, "provider");
     l.max_concurrency = static_cast<int>(in.num(e, "max_concurrency"));
     l.requests_per_second = in.dbl(e, "requests_per_second");
+    l.exempt_types = in.strings(e, "exempt_types", false);
     p.limits.push_back(std::move(l));
   }
   if (const Value* g = in.member(j, "graph")) {

@@ -239,6 +239,7 @@ json plan_to_json(const Plan& plan) {
     e["provider"] = l.provider;
     if (l.max_concurrency > 0) e["max_concurrency"] = l.max_concurrency;
     if (l.requests_per_second > 0) e["requests_per_second"] = l.requests_per_second;
+    if (auto exempt = l.exempt_in(plan); !exempt.empty()) e["not_counted_types"] = exempt;
     providers.push_back(e);
   }
   limits["providers"] = providers;

@@ -130,7 +130,8 @@ std::string render_plan_markdown(const Plan& plan) {
   for (const auto& l : plan.limits) {
     if (l.max_concurrency > 0)
       orchestration += "- provider " + code(l.provider) + ": at most " +
-                       std::to_string(l.max_concurrency) + " operations at once\n";
+                       std::to_string(l.max_concurrency) + " operations at once" +
+                       l.exempt_note(plan) + "\n";
     if (l.requests_per_second > 0)
       orchestration += "- provider " + code(l.provider) + ": " +
                        format_number(Number::of(l.requests_per_second)) + " requests per second\n";

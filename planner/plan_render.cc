@@ -337,7 +337,8 @@ std::string limits_section(const Plan& plan) {
   for (const auto& l : plan.limits) {
     std::vector<std::string> parts;
     if (l.max_concurrency > 0)
-      parts.push_back("at most " + std::to_string(l.max_concurrency) + " operations at once");
+      parts.push_back("at most " + std::to_string(l.max_concurrency) + " operations at once" +
+                      l.exempt_note(plan));
     if (l.requests_per_second > 0)
       parts.push_back(format_number(Number::of(l.requests_per_second)) + " requests per second");
     if (parts.empty()) continue;

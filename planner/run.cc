@@ -316,7 +316,7 @@ std::optional<Plan> Session::plan() {
   for (const auto& [name, p] : I.providers) {
     ProviderLimits l = p->limits();
     if (l.max_concurrency > 0 || l.requests_per_second > 0)
-      plan.limits.push_back({name, l.max_concurrency, l.requests_per_second});
+      plan.limits.push_back({name, l.max_concurrency, l.requests_per_second, l.exempt_types});
   }
   for (const auto& [name, v] : config_->variables) {
     auto it = I.variables.find(name);

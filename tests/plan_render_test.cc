@@ -129,6 +129,30 @@ TEST(PlanJson, TerraformShape) {
   EXPECT_EQ(j["limits"]["providers"][0]["max_concurrency"], 10);
 }
 
+TEST(PlanRender, LimitsSayWhichTypesTheyDoNotHoldBack) {
+  Plan p;
+  ResourceChange rc;
+  rc.addr = *parse_address("chef_converge.web").address;
+  rc.address = rc.addr.str();
+  rc.provider = "chef";
+  rc.action = PlanAction::Create;
+  rc.after = Value::object({{"nodes", Value::list({Value::string("web-1")})}});
+  p.changes.push_back(rc);
+  p.limits.push_back({"chef", 16, 0, {"chef_converge", "chef_node"}});
+  p.limits.push_back({"ec2", 0, 10, {"ec2_instance"}});
+  PlanRenderOptions ro;
+  const std::string text = render_plan_text(p, ro);
+  EXPECT_NE(text.find("provider chef: at most 16 operations at once (chef_converge steps not "
+                      "counted)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("provider ec2: 10 requests per second\n"), std::string::npos) << text;
+  EXPECT_NE(render_plan_markdown(p).find("(chef_converge steps not counted)"), std::string::npos);
+  auto j = nlohmann::json::parse(render_plan_json(p));
+  EXPECT_EQ(j["limits"]["providers"][0]["not_counted_types"], nlohmann::json::array({"chef_converge"}));
+  EXPECT_FALSE(j["limits"]["providers"][1].contains("not_counted_types"));
+}
+
 TEST(PlanRender, NestedListDiff) {
   Plan p;
   ResourceChange rc;

@@ -157,7 +157,7 @@ Plan sample_plan() {
   jr.canary = 1;
   jr.batch = "50%";
   p.rollouts.push_back(jr);
-  p.limits.push_back({"sim", 10, 0});
+  p.limits.push_back({"sim", 10, 0, {}});
   p.parallelism = 4;
 
   PlanGate g;
