@@ -32,38 +32,6 @@ ChefTypes chef_types() {
   return t;
 }
 
-AttributeSchema required_attr(std::string name, Type type, std::string description,
-                              bool force_new) {
-  AttributeSchema a;
-  a.name = std::move(name);
-  a.type = std::move(type);
-  a.required = true;
-  a.force_new = force_new;
-  a.description = std::move(description);
-  return a;
-}
-
-AttributeSchema optional_attr(std::string name, Type type, std::optional<Value> default_value,
-                              std::string description, bool force_new) {
-  AttributeSchema a;
-  a.name = std::move(name);
-  a.type = std::move(type);
-  a.optional = true;
-  a.force_new = force_new;
-  a.default_value = std::move(default_value);
-  a.description = std::move(description);
-  return a;
-}
-
-AttributeSchema computed_attr(std::string name, Type type, std::string description) {
-  AttributeSchema a;
-  a.name = std::move(name);
-  a.type = std::move(type);
-  a.computed = true;
-  a.description = std::move(description);
-  return a;
-}
-
 AttributeSchema sensitive(AttributeSchema a) {
   a.sensitive = true;
   return a;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "providers/chef/chef_resource.h"
+#include "providers/schema_attributes.h"
 
 namespace orch::chef {
 
@@ -20,12 +21,7 @@ struct ChefTypes {
 // Every compiled-in type, in registration order.
 ChefTypes chef_types();
 
-// Schema attribute builders.
-AttributeSchema required_attr(std::string name, Type type, std::string description,
-                              bool force_new = false);
-AttributeSchema optional_attr(std::string name, Type type, std::optional<Value> default_value,
-                              std::string description, bool force_new = false);
-AttributeSchema computed_attr(std::string name, Type type, std::string description);
+// Schema attribute builders: required_attr, optional_attr, computed_attr (shared), and:
 AttributeSchema sensitive(AttributeSchema a);
 
 }  // namespace orch::chef

@@ -1,43 +1,9 @@
 // The etcd provider's schema: provider config, etcd_key, etcd_election, etcd_lock, the
 // etcd_prefix data source and the etcd_key / etcd_value readiness gates (see docs/etcd.md).
 #include "providers/etcd/etcd_provider.h"
+#include "providers/schema_attributes.h"
 
 namespace orch::etcd {
-
-namespace {
-
-AttributeSchema required(std::string name, Type type, std::string description,
-                         bool force_new = false) {
-  AttributeSchema a;
-  a.name = std::move(name);
-  a.type = std::move(type);
-  a.required = true;
-  a.force_new = force_new;
-  a.description = std::move(description);
-  return a;
-}
-
-AttributeSchema optional(std::string name, Type type, std::optional<Value> def,
-                         std::string description) {
-  AttributeSchema a;
-  a.name = std::move(name);
-  a.type = std::move(type);
-  a.optional = true;
-  a.default_value = std::move(def);
-  a.description = std::move(description);
-  return a;
-}
-
-AttributeSchema computed(std::string name, Type type, std::string description) {
-  AttributeSchema a;
-  a.name = std::move(name);
-  a.type = std::move(type);
-  a.computed = true;
-  a.description = std::move(description);
-  return a;
-}
-
-}  // namespace
 
 ProviderSchema etcd_schema() {
   const Type str = Type::string();
@@ -46,18 +12,20 @@ ProviderSchema etcd_schema() {
   p.name = "etcd";
   p.config.description = "An etcd v3 cluster, through its JSON gateway.";
   p.config.attributes = {
-      optional("endpoints", Type::list(str), std::nullopt,
-               "Client URLs (http:// or https://); several for failover. Default: "
-               "$ETCDCTL_ENDPOINTS (comma-separated)."),
-      optional("prefix", str, Value::string("/orch"),
-               "Where orch keeps its own keys: elections under <prefix>/<name>/, locks under "
-               "<prefix>/locks/<name>/."),
-      optional("ca_file", str, std::nullopt, "PEM bundle of CAs that sign etcd's certificate."),
-      optional("cert_file", str, std::nullopt, "Client certificate (PEM) for mutual TLS."),
-      optional("key_file", str, std::nullopt, "Its private key (PEM)."),
-      optional("timeout", str, Value::string("30s"),
-               "How long one operation may take, retries on other endpoints included."),
-      optional("request_timeout", str, Value::string("10s"), "How long one HTTP request may take."),
+      optional_attr("endpoints", Type::list(str), std::nullopt,
+                    "Client URLs (http:// or https://); several for failover. Default: "
+                    "$ETCDCTL_ENDPOINTS (comma-separated)."),
+      optional_attr("prefix", str, Value::string("/orch"),
+                    "Where orch keeps its own keys: elections under <prefix>/<name>/, locks under "
+                    "<prefix>/locks/<name>/."),
+      optional_attr("ca_file", str, std::nullopt,
+                    "PEM bundle of CAs that sign etcd's certificate."),
+      optional_attr("cert_file", str, std::nullopt, "Client certificate (PEM) for mutual TLS."),
+      optional_attr("key_file", str, std::nullopt, "Its private key (PEM)."),
+      optional_attr("timeout", str, Value::string("30s"),
+                    "How long one operation may take, retries on other endpoints included."),
+      optional_attr("request_timeout", str, Value::string("10s"),
+                    "How long one HTTP request may take."),
   };
 
   Schema key;
@@ -66,15 +34,16 @@ ProviderSchema etcd_schema() {
       "while it runs: it disappears within `ttl` after orch exits, and the next apply puts it "
       "back.";
   key.attributes = {
-      required("key", str, "The full etcd key, e.g. \"/cluster/cdh/config\".", true),
-      required("value", str, "The value."),
-      optional("ttl", str, std::nullopt,
-               "A duration (at least \"2s\"): put the key on a lease kept alive while orch runs."),
-      computed("id", str, "The key."),
-      computed("create_revision", num, "etcd revision that created the key."),
-      computed("mod_revision", num, "etcd revision of the last change."),
-      computed("version", num, "Number of changes since creation."),
-      computed("lease", str, "Lease ID (hex) with `ttl`; \"\" without."),
+      required_attr("key", str, "The full etcd key, e.g. \"/cluster/cdh/config\".", true),
+      required_attr("value", str, "The value."),
+      optional_attr(
+          "ttl", str, std::nullopt,
+          "A duration (at least \"2s\"): put the key on a lease kept alive while orch runs."),
+      computed_attr("id", str, "The key."),
+      computed_attr("create_revision", num, "etcd revision that created the key."),
+      computed_attr("mod_revision", num, "etcd revision of the last change."),
+      computed_attr("version", num, "Number of changes since creation."),
+      computed_attr("lease", str, "Lease ID (hex) with `ttl`; \"\" without."),
   };
   key.simulation.latency = {{"duration", "10ms"}};
   key.simulation.templates = {{"id", "${key}"}};
@@ -89,12 +58,13 @@ ProviderSchema etcd_schema() {
       "<prefix>/<name>/epoch) for nodes to read. A leader that is still a candidate stays leader; "
       "one that left the candidates is replaced by a new election (epoch + 1).";
   election.attributes = {
-      required("name", str, "Election name; its keys are <prefix>/<name>/leader and /epoch.", true),
-      required("candidates", Type::list(str), "Candidate values (e.g. private DNS names)."),
-      computed("id", str, "The leader key."),
-      computed("key", str, "<prefix>/<name>/leader: where nodes read the leader."),
-      computed("leader", str, "The elected candidate."),
-      computed("epoch", num, "1 for the first leader, + 1 at each new election."),
+      required_attr("name", str, "Election name; its keys are <prefix>/<name>/leader and /epoch.",
+                    true),
+      required_attr("candidates", Type::list(str), "Candidate values (e.g. private DNS names)."),
+      computed_attr("id", str, "The leader key."),
+      computed_attr("key", str, "<prefix>/<name>/leader: where nodes read the leader."),
+      computed_attr("leader", str, "The elected candidate."),
+      computed_attr("epoch", num, "1 for the first leader, + 1 at each new election."),
   };
   // The simulated twin (providers/simtwin): the leader is the first ready of `candidates`
   // (kept while still a candidate) and the epoch counts changes of leader.
@@ -111,13 +81,14 @@ ProviderSchema etcd_schema() {
       "<prefix>/locks/<name>, so `etcdctl lock` takes the same lock). Creates nothing in etcd "
       "until a step takes it.";
   lock.attributes = {
-      required("name", str, "Lock name.", true),
-      optional("ttl", str, Value::string("30s"),
-               "TTL of the lease a holder keeps alive: a killed holder's lock frees within it."),
-      optional("timeout", str, Value::string("30m"),
-               "How long a step waits for the lock before it fails."),
-      computed("id", str, "The lock's key prefix."),
-      computed("key", str, "<prefix>/locks/<name>"),
+      required_attr("name", str, "Lock name.", true),
+      optional_attr(
+          "ttl", str, Value::string("30s"),
+          "TTL of the lease a holder keeps alive: a killed holder's lock frees within it."),
+      optional_attr("timeout", str, Value::string("30m"),
+                    "How long a step waits for the lock before it fails."),
+      computed_attr("id", str, "The lock's key prefix."),
+      computed_attr("key", str, "<prefix>/locks/<name>"),
   };
   lock.simulation.latency = {{"duration", "10ms"}};
   lock.simulation.templates = {{"key", "/orch/locks/${name}"}};
@@ -126,10 +97,10 @@ ProviderSchema etcd_schema() {
   Schema prefix;
   prefix.description = "Every key under a prefix and its value, read at one revision.";
   prefix.attributes = {
-      required("prefix", str, "The key prefix, e.g. \"/cluster/cdh/\"."),
-      computed("keys", Type::list(str), "Every key under the prefix, sorted."),
-      computed("values", Type::map(str), "Key → value."),
-      computed("revision", num, "The etcd revision the keys were read at."),
+      required_attr("prefix", str, "The key prefix, e.g. \"/cluster/cdh/\"."),
+      computed_attr("keys", Type::list(str), "Every key under the prefix, sorted."),
+      computed_attr("values", Type::map(str), "Key → value."),
+      computed_attr("revision", num, "The etcd revision the keys were read at."),
   };
   p.data_sources["etcd_prefix"] = prefix;
 
