@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 echo
 echo "examples/quickstart through orch apply -simulate:"
 for p in 0 10; do
-  rm -rf "$work/q" && cp -r examples/quickstart "$work/q"
+  rm -rf "$work/q" && cp -r examples/quickstart "$work/q" && rm -rf "$work/q/.orch"  # no earlier run's state
   line=$(cd "$work/q" && "$OLDPWD/build/orch" apply -simulate -auto-approve -no-color \
            -parallelism=$p | grep "Simulated makespan")
   printf '  -parallelism=%-3s %s\n' "$p" "$line"
