@@ -76,7 +76,8 @@ bool SimWorld::load(const std::string& path, std::string* error) {
   sites.maps = {"attributes"};
   sites.take = [&loaded](const std::vector<std::string>& at, ValueMap& map) {
     if (at.size() != 3 || at[0] != "objects") return false;
-    loaded[at[1]].attributes = std::move(map);
+    // Ids arrive sorted (save writes them so): the end is the hint.
+    loaded.try_emplace(loaded.end(), at[1])->second.attributes = std::move(map);
     return true;
   };
   Value doc;
