@@ -44,10 +44,8 @@ InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const Expand
   Provider* p = provider_for(r.provider_key, r.type);
   Model::Repetition rep{inst.count_index, inst.each_key, inst.each_value, std::nullopt};
   auto is = model.scope(*b.module, rep);
+  ValueMap cfg = destroy ? ValueMap{} : model.evaluate_body(r, *is, diags);
   InstanceDiffInput in;
-  if (!destroy) in.config = model.evaluate_body(r, *is, diags);
-  static const ValueMap kNone;
-  const ValueMap& cfg = in.config ? *in.config : kNone;
   in.addr = inst.addr;
   in.provider = r.provider_key;
   in.schema = schema_of(r, p);
@@ -78,6 +76,7 @@ InstancePlanner::Planned InstancePlanner::instance(Model::Block& b, const Expand
   in.replace_requested = replace && replace->count(inst.address) > 0;
   in.destroy_mode = destroy;
   in.range = r.range;
+  if (!destroy) in.config = cfg;
   if (r.is_data() && !destroy && p && clock && object_known(cfg)) {
     // Data sources with known configuration are read now.
     std::optional<ValueMap> got;
