@@ -88,6 +88,7 @@ int compare(const Value& a, const Value& b) {
     case ValueKind::Tuple: {
       const auto& x = a.elements();
       const auto& y = b.elements();
+      if (&x == &y) return 0;  // shared: a copy of the same value
       for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
         if (int c = compare(x[i], y[i])) return c;
       }
@@ -97,6 +98,7 @@ int compare(const Value& a, const Value& b) {
     case ValueKind::Object: {
       const auto& x = a.attributes();
       const auto& y = b.attributes();
+      if (&x == &y) return 0;  // shared: a copy of the same value
       auto i = x.begin();
       auto j = y.begin();
       for (; i != x.end() && j != y.end(); ++i, ++j) {

@@ -31,6 +31,20 @@ const AttributeSchema* find_attr(const Schema* schema, const std::string& name) 
   return nullptr;
 }
 
+// Whether two attribute maps are equal once the names `skip` accepts are left out.
+template <typename Skip>
+bool same_settable(const ValueMap& a, const ValueMap& b, const Skip& skip) {
+  auto i = a.begin();
+  auto j = b.begin();
+  while (true) {
+    while (i != a.end() && skip(i->first)) ++i;
+    while (j != b.end() && skip(j->first)) ++j;
+    if (i == a.end() || j == b.end()) return i == a.end() && j == b.end();
+    if (i->first != j->first || !i->second.equals(j->second)) return false;
+    ++i, ++j;
+  }
+}
+
 }  // namespace
 
 ValueMap mark_schema_sensitive(const Schema* schema, ValueMap attrs) {
@@ -50,24 +64,26 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
   rc.create_before_destroy = in.lifecycle.create_before_destroy;
   bool is_data = in.addr.mode == ResourceMode::Data;
 
-  ValueMap before_attrs;
+  static const ValueMap kNone;
   if (in.current) {
-    before_attrs = mark_schema_sensitive(in.schema, in.current->attributes);
-    rc.before = object_of(before_attrs);
+    rc.before = Value::object(mark_schema_sensitive(in.schema, in.current->attributes));
     rc.prior_id = in.current->id;
   }
+  // Read through rc.before: the map is built once (40,000 instances at scale).
+  const ValueMap& before_attrs = in.current ? rc.before.attributes() : kNone;
   if (in.refreshed && in.prior && in.prior->has_object() && !in.current)
     rc.drift = "has been deleted outside orch";
   if (in.refreshed && in.prior && in.prior->has_object() && in.current && !is_data) {
     // Drift is a change of what the configuration can set: attributes only the provider
     // reports (computed, not configurable — a node's ohai_time) change on their own.
-    auto settable = [&](ValueMap m) {
-      if (in.schema)
-        for (const auto& a : in.schema->attributes)
-          if (a.computed && !a.optional && !a.required) m.erase(a.name);
-      return object_of(mark_schema_sensitive(in.schema, std::move(m)));
+    // Compared in place, without copies (equality ignores sensitive marks).
+    auto provider_only = [&](const std::string& name) {
+      if (!in.schema) return false;
+      for (const auto& a : in.schema->attributes)
+        if (a.name == name) return a.computed && !a.optional && !a.required;
+      return false;
     };
-    if (!settable(in.prior->attributes).equals(settable(in.current->attributes)))
+    if (!same_settable(in.prior->attributes, in.current->attributes, provider_only))
       rc.drift = "has changed outside orch";
   }
 
@@ -127,7 +143,7 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
 
   if (!in.current) {
     rc.action = PlanAction::Create;
-    rc.after = object_of(planned);
+    rc.after = Value::object(std::move(planned));
     return rc;
   }
 
@@ -154,15 +170,18 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
       planned[name] = bv;
   }
 
+  // Every name of either map in sorted order (both maps are sorted: a merge, no lookups).
   std::vector<std::string> changed;
-  std::set<std::string> names;
-  for (const auto& [k, v] : before_attrs) names.insert(k);
-  for (const auto& [k, v] : planned) names.insert(k);
-  for (const auto& name : names) {
-    auto b = before_attrs.find(name);
-    auto a = planned.find(name);
-    Value bv = b == before_attrs.end() ? Value() : b->second;
-    Value av = a == planned.end() ? Value() : a->second;
+  static const Value kNull;
+  for (ValueMap::const_iterator b = before_attrs.begin(), a = planned.cbegin();
+       b != before_attrs.end() || a != planned.end();) {
+    bool take_b = b != before_attrs.end() && (a == planned.end() || b->first <= a->first);
+    bool take_a = a != planned.end() && (b == before_attrs.end() || a->first <= b->first);
+    const std::string& name = take_b ? b->first : a->first;
+    const Value& bv = take_b ? b->second : kNull;
+    const Value& av = take_a ? a->second : kNull;
+    if (take_b) ++b;
+    if (take_a) ++a;
     if (bv.is_null() && av.is_null()) continue;
     if (!same(bv, av) || bv.is_sensitive() != av.is_sensitive()) changed.push_back(name);
   }
@@ -190,7 +209,7 @@ ResourceChange diff_instance(const InstanceDiffInput& in, Diagnostics& diags) {
     prevent("replaced");
     return rc;
   }
-  rc.after = object_of(planned);
+  rc.after = Value::object(std::move(planned));
   if (changed.empty()) {
     rc.action = PlanAction::NoOp;
     return rc;

@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "planner/state.h"
@@ -220,7 +222,8 @@ class ValueBuilder : public nlohmann::json_sax<json> {
       else
         f.body = std::move(v);
     } else {
-      f.attrs.insert_or_assign(std::move(f.key), std::move(v));
+      // Keys usually arrive sorted (orch writes them so): the end is then the right hint.
+      f.attrs.insert_or_assign(f.attrs.end(), std::move(f.key), std::move(v));
     }
     return true;
   }
@@ -501,15 +504,27 @@ struct Encoder {
   std::string* error;
   std::string where;
   bool marks;
-  AttributePath path;
+  // Where the encoder is, as pointers to keys (no copies): a path is built only for an error.
+  std::vector<std::variant<const std::string*, int64_t>> steps;
+
+  AttributePath path() const {
+    AttributePath p;
+    for (const auto& s : steps) {
+      if (const auto* k = std::get_if<const std::string*>(&s))
+        p.emplace_back(**k);
+      else
+        p.emplace_back(std::get<int64_t>(s));
+    }
+    return p;
+  }
 
   bool seq(const ValueList& elems) {
     out += '[';
     for (size_t i = 0; i < elems.size(); ++i) {
       if (i) out += ',';
-      path.emplace_back(static_cast<int64_t>(i));
+      steps.emplace_back(static_cast<int64_t>(i));
       if (!value(elems[i])) return false;
-      path.pop_back();
+      steps.pop_back();
     }
     out += ']';
     return true;
@@ -521,11 +536,11 @@ struct Encoder {
     for (const auto& [k, e] : m) {
       if (!first) out += ',';
       first = false;
-      path.emplace_back(k);
-      if (!append_json_string(out, k)) return fail(error, where, path, "invalid UTF-8 in a key");
+      steps.emplace_back(&k);
+      if (!append_json_string(out, k)) return fail(error, where, path(), "invalid UTF-8 in a key");
       out += ':';
       if (!value(e)) return false;
-      path.pop_back();
+      steps.pop_back();
     }
     out += '}';
     return true;
@@ -544,7 +559,7 @@ struct Encoder {
           out += "{\"$unknown\":" + type_to_json(v.type()).dump() + "}";
           return true;
         }
-        return fail(error, where, path,
+        return fail(error, where, path(),
                     "an unknown value (known only after apply) cannot be stored in state");
       case ValueKind::Null: {
         Type t = v.type();
@@ -560,7 +575,7 @@ struct Encoder {
       case ValueKind::Number: {
         const Number& n = v.as_number();
         if (n.is_int)
-          out += fmt::format("{}", n.i);
+          fmt::format_to(std::back_inserter(out), "{}", n.i);
         else if (std::isfinite(n.d))
           append_json_double(out, n.d);
         else
@@ -569,7 +584,7 @@ struct Encoder {
       }
       case ValueKind::String:
         if (!append_json_string(out, v.as_string()))
-          return fail(error, where, path, "invalid UTF-8 in a string");
+          return fail(error, where, path(), "invalid UTF-8 in a string");
         return true;
       case ValueKind::Tuple:
         out += "{\"$tuple\":";
@@ -606,7 +621,7 @@ struct Encoder {
         return true;
       }
     }
-    return fail(error, where, path, "value of an unsupported kind");
+    return fail(error, where, path(), "value of an unsupported kind");
   }
 };
 

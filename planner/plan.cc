@@ -191,9 +191,10 @@ std::vector<const PlanGate*> Plan::gates_of(const std::string& block) const {
 
 void Plan::normalize() {
   for (auto& rc : changes) rc.address = rc.addr.str();
-  std::stable_sort(
-      changes.begin(), changes.end(),
-      [](const ResourceChange& a, const ResourceChange& b) { return a.addr < b.addr; });
+  auto by_addr = [](const ResourceChange& a, const ResourceChange& b) { return a.addr < b.addr; };
+  // Planned in block and instance order, the changes are usually sorted already.
+  if (!std::is_sorted(changes.begin(), changes.end(), by_addr))
+    std::stable_sort(changes.begin(), changes.end(), by_addr);
   std::stable_sort(outputs.begin(), outputs.end(),
                    [](const OutputChange& a, const OutputChange& b) { return a.name < b.name; });
   std::stable_sort(variables.begin(), variables.end(),

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 #include "planner/json_values.h"
 #include "planner/value_json.h"
 
@@ -373,8 +375,14 @@ bool state_from_json_text(std::string_view text, const std::string& file, State&
                              : "";
       return bad(fmt::format("resources[{}]{}: {}", i, name, e));
     }
+    // orch writes resources in address order: each then goes at the end, without a search.
+    auto& rs = out.resources;
+    if (rs.empty() || std::prev(rs.end())->first < addr) {
+      rs.emplace_hint(rs.end(), std::move(addr), std::move(r));
+      continue;
+    }
     std::string text_addr = addr.str();
-    if (!out.resources.emplace(std::move(addr), std::move(r)).second)
+    if (!rs.emplace(std::move(addr), std::move(r)).second)
       return bad(fmt::format("resources[{}]: duplicate address \"{}\"", i, text_addr));
   }
   return true;

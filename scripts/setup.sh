@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client openssh-server openssh-client
   python3 clang libclang-rt-14-dev ccache
+  libgoogle-perftools-dev
 )
 
 missing=()

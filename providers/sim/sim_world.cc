@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "planner/retry.h"
 #include "planner/json_values.h"
@@ -68,15 +67,23 @@ bool SimWorld::load(const std::string& path, std::string* error) {
     *error = fmt::format("cannot read the simulated world {}: {}", path, std::strerror(errno));
     return false;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
+  // Read straight into one string (no stream buffer copy: the world is 15 MB at 20,000 nodes).
+  std::string text;
+  in.seekg(0, std::ios::end);
+  if (auto size = in.tellg(); size > 0) text.resize(static_cast<size_t>(size));
+  in.seekg(0, std::ios::beg);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (!in) {
+    *error = fmt::format("cannot read the simulated world {}: {}", path, std::strerror(errno));
+    return false;
+  }
   std::map<std::string, SimObject> loaded;
   JsonValueSites sites;
   sites.maps = {"attributes"};
   sites.take = [&loaded](const std::vector<std::string>& at, ValueMap& map) {
     if (at.size() != 3 || at[0] != "objects") return false;
-    loaded[at[1]].attributes = std::move(map);
+    // Ids arrive sorted (save writes them so): the end is the hint.
+    loaded.try_emplace(loaded.end(), at[1])->second.attributes = std::move(map);
     return true;
   };
   Value doc;

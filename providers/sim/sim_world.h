@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/value.h"
 
@@ -49,9 +51,10 @@ class SimWorld {
 
   std::map<std::string, SimObject> objects_;  // by id
   // Lookups that would otherwise scan the world per operation (O(N^2) over an apply).
-  std::map<std::string, std::string> by_token_;
-  std::map<std::string, std::string> machine_refs_;  // name / private_dns / private_ip → id
-  std::set<std::string> ips_;
+  // Point lookups only (hashed: tokens share a long lineage prefix, slow to compare in order).
+  std::unordered_map<std::string, std::string> by_token_;
+  std::unordered_map<std::string, std::string> machine_refs_;  // name / dns / ip → id
+  std::unordered_set<std::string> ips_;
   // The file as last loaded or saved: inode, size, modification time (0s: none).
   struct Stamp {
     uint64_t ino = 0, size = 0;
