@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-./scripts/build.sh
+# Tests need no debug info: a fresh build directory is configured without -g (scripts/build.sh).
+ORCH_DEBUG_INFO=${ORCH_DEBUG_INFO:-0} ./scripts/build.sh
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure -j2 --timeout 300
