@@ -95,7 +95,7 @@ int show_timeline(const ShowArgs& args) {
 }
 // `orch show` without a file: what the state holds, read-only (no lock, no configuration
 // evaluated): every instance with its id and attributes, then the outputs. Sensitive values
-// are redacted; -json gives `orch state list -json`'s document.
+// are redacted; -json gives the same in the shape of `terraform show -json` (state_values_json).
 int show_state(const ShowArgs& args, CliContext& ctx) {
   const std::string dir = args.run.dir.empty() ? "." : args.run.dir;
   std::string err;
@@ -112,7 +112,7 @@ int show_state(const ShowArgs& args, CliContext& ctx) {
   }
   for (const auto& w : warnings) std::cerr << "Warning: " << w << "\n";
   if (ctx.global.json) {
-    std::cout << state_list_json(state, {});
+    std::cout << state_values_json(state);
     return kExitOk;
   }
   if (state.resources.empty() && state.outputs.empty()) {

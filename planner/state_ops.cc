@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "planner/plan_json.h"
+
 namespace orch {
 
 namespace {
@@ -105,6 +107,39 @@ std::string state_list_json(const State& state, const std::vector<ResourceAddres
     resources.push_back(std::move(j));
   }
   nlohmann::json out = {{"format_version", "1.0"}, {"resources", std::move(resources)}};
+  return out.dump(2) + "\n";
+}
+
+std::string state_values_json(const State& state) {
+  nlohmann::json resources = nlohmann::json::array();
+  for (const auto& [addr, r] : state.resources) {
+    const Value values = Value::object(r.attributes);
+    nlohmann::json j = {{"address", addr.str()},
+                        {"mode", addr.mode == ResourceMode::Data ? "data" : "managed"},
+                        {"type", addr.type},
+                        {"name", addr.name},
+                        {"provider_name", r.provider},
+                        {"id", r.id},
+                        {"status", status_name(r.status)},
+                        {"values", value_to_plain_json(values)}};
+    nlohmann::json mask = sensitive_mask(values);
+    j["sensitive_values"] = mask.is_boolean() && !mask.get<bool>() ? nlohmann::json::object() : mask;
+    if (!addr.module.empty()) j["module"] = addr.module_str();
+    if (addr.key.kind == InstanceKey::Kind::Int) j["index"] = addr.key.index;
+    if (addr.key.kind == InstanceKey::Kind::String) j["index"] = addr.key.key;
+    resources.push_back(std::move(j));
+  }
+  nlohmann::json outputs = nlohmann::json::object();
+  for (const auto& [name, o] : state.outputs) {
+    const bool sensitive = o.sensitive || o.value.contains_sensitive();
+    outputs[name] = {{"sensitive", sensitive}};
+    if (!sensitive) outputs[name]["value"] = value_to_plain_json(o.value);
+  }
+  nlohmann::json out = {
+      {"format_version", "1.0"},
+      {"serial", state.serial},
+      {"lineage", state.lineage},
+      {"values", {{"outputs", std::move(outputs)}, {"root_module", {{"resources", resources}}}}}};
   return out.dump(2) + "\n";
 }
 

@@ -25,6 +25,13 @@ std::vector<ResourceAddress> state_list(const State& state,
 // "type", "name", "index", "provider", "id", "status"}]}.
 std::string state_list_json(const State& state, const std::vector<ResourceAddress>& patterns);
 
+// `orch show -json` without a plan file: the state in the shape of `terraform show -json`
+// ({"format_version", "serial", "lineage", "values": {"outputs", "root_module": {"resources":
+// [{"address", "mode", "type", "name", "index", "module", "provider_name", "id", "status",
+// "values", "sensitive_values"}]}}}); sensitive values are null in "values" and true in
+// "sensitive_values".
+std::string state_values_json(const State& state);
+
 // `state show ADDRESS`: the instance as HCL-like text, sensitive values hidden. False and
 // `error` when the address is not exactly one instance in state.
 bool state_show(const State& state, const ResourceAddress& address, std::string& out,

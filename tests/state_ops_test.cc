@@ -111,6 +111,32 @@ TEST(StateOpsTest, ShowHidesSensitiveValues) {
   EXPECT_NE(out.find("data \"sim_image\" \"debian\" {"), std::string::npos) << out;
 }
 
+TEST(StateOpsTest, ValuesJsonKeepsAttributesAndMasksSensitiveOnes) {
+  State s = sample();
+  ResourceState& r = s.resources[addr("sim_machine.node[0]")];
+  r.attributes["password"] = Value::string("hunter2").mark_sensitive();
+  r.attributes["private_ip"] = Value::string("10.0.0.1");
+  s.outputs["token"] = {Value::string("t0ps3cret"), true};
+  s.outputs["ip"] = {Value::string("10.0.0.1"), false};
+  const std::string text = state_values_json(s);
+  EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+  EXPECT_EQ(text.find("t0ps3cret"), std::string::npos) << text;
+  auto j = nlohmann::json::parse(text);
+  const auto& resources = j["values"]["root_module"]["resources"];
+  const nlohmann::json* node0 = nullptr;
+  for (const auto& e : resources)
+    if (e["address"] == "sim_machine.node[0]") node0 = &e;
+  ASSERT_NE(node0, nullptr) << text;
+  EXPECT_EQ((*node0)["index"], 0);
+  EXPECT_EQ((*node0)["id"], "m0");
+  EXPECT_EQ((*node0)["values"]["private_ip"], "10.0.0.1");
+  EXPECT_TRUE((*node0)["values"]["password"].is_null());
+  EXPECT_EQ((*node0)["sensitive_values"]["password"], true);
+  EXPECT_EQ(j["values"]["outputs"]["ip"]["value"], "10.0.0.1");
+  EXPECT_EQ(j["values"]["outputs"]["token"]["sensitive"], true);
+  EXPECT_FALSE(j["values"]["outputs"]["token"].contains("value"));
+}
+
 TEST(StateOpsTest, RmIsAllOrNothing) {
   State s = sample();
   std::vector<ResourceAddress> removed;
