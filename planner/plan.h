@@ -65,6 +65,9 @@ struct ResourceChange {
   std::string adopt_id;
   // The provider's notes on how the change is made ("stop, modify, start").
   std::vector<std::string> notes;
+  // This instance's readiness-gate value, when the block's instances each have their own
+  // (PlanGate::per_instance); otherwise the block's gate says it.
+  std::optional<Value> gate_condition;
 };
 
 // A rollout of one counted block: canaries first, then batches. Steps list the instances (their
@@ -87,6 +90,9 @@ struct PlanGate {
   Duration timeout{0};
   Duration interval{0};
   std::optional<Duration> simulate_after;  // virtual clock only
+  // The instances' conditions differ (each checks its own URL or host): `condition` is the first
+  // instance's, and each ResourceChange carries its own gate_condition.
+  bool per_instance = false;
 };
 
 // A block whose count or for_each is known only after apply (it depends on values known only

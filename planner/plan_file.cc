@@ -24,7 +24,7 @@ namespace {
 const JsonValueSites& plan_sites() {
   static const JsonValueSites sites = [] {
     JsonValueSites s;
-    s.values = {"before", "after", "value", "condition"};
+    s.values = {"before", "after", "value", "condition", "gate_condition"};
     s.marks = true;
     return s;
   }();
@@ -220,6 +220,7 @@ bool plan_file_to_text(const PlanFile& pf, std::string& text, std::string* error
     if (rc.gate_pending) o.key("gate_pending"), o.boolean(true);
     if (!rc.adopt_id.empty()) o.key("adopt_id"), o.str(rc.adopt_id);
     if (!rc.notes.empty()) o.key("notes"), o.strings(rc.notes);
+    if (rc.gate_condition) o.key("gate_condition"), o.value(*rc.gate_condition);
     o.close('}');
   }
   o.close(']');
@@ -282,6 +283,7 @@ bool plan_file_to_text(const PlanFile& pf, std::string& text, std::string* error
     o.key("block"), o.str(g.block);
     o.key("kind"), o.str(g.kind);
     o.key("condition"), o.value(g.condition);
+    if (g.per_instance) o.key("per_instance"), o.boolean(true);
     o.key("timeout_ms"), o.num(g.timeout.count());
     o.key("interval_ms"), o.num(g.interval.count());
     if (g.simulate_after) o.key("simulate_after_ms"), o.num(g.simulate_after->count());
@@ -386,6 +388,7 @@ std::optional<PlanFile> plan_file_from_text(std::string_view text, std::string* 
     rc.gate_pending = in.boolean(e, "gate_pending", false);
     rc.adopt_id = in.str(e, "adopt_id", false);
     rc.notes = in.strings(e, "notes", false);
+    if (json_member(e, "gate_condition")) rc.gate_condition = in.value(e, "gate_condition");
     p.changes.push_back(std::move(rc));
   }
   for (const auto& e : in.list(j, "deferred", false)) {
@@ -440,6 +443,7 @@ std::optional<PlanFile> plan_file_from_text(std::string_view text, std::string* 
     g.block = in.str(e, "block");
     g.kind = in.str(e, "kind");
     g.condition = in.value(e, "condition");
+    g.per_instance = in.boolean(e, "per_instance", false);
     g.timeout = Duration(in.num(e, "timeout_ms"));
     g.interval = Duration(in.num(e, "interval_ms"));
     if (json_member(e, "simulate_after_ms")) g.simulate_after = Duration(in.num(e, "simulate_after_ms"));

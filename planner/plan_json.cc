@@ -224,6 +224,7 @@ json plan_to_json(const Plan& plan) {
     else
       e["condition"] = value_to_plain_json(g.condition);
     if (!g.condition.is_wholly_known()) e["condition_unknown"] = true;
+    if (g.per_instance) e["per_instance"] = true;  // condition: the first instance's
     e["timeout"] = duration_json(g.timeout);
     e["interval"] = duration_json(g.interval);
     if (g.simulate_after) e["simulate_after"] = duration_json(*g.simulate_after);

@@ -122,7 +122,8 @@ std::string render_plan_markdown(const Plan& plan) {
                                     std::to_string(r.max_failures) + ")\n";
   }
   for (const auto& g : plan.gates)
-    orchestration += "- gate on " + code(g.block) + ": " + g.kind + " " +
+    orchestration += "- gate on " + code(g.block) + ": " + g.kind +
+                     (g.per_instance ? " per instance, the first " : " ") +
                      code(render_value_inline(g.condition)) + "\n";
   if (plan.parallelism > 0)
     orchestration += "- at most " + std::to_string(plan.parallelism) +

@@ -272,8 +272,10 @@ std::string reason_note(const ResourceChange& rc) {
   }
 }
 
-std::string gate_text(const PlanGate& g) {
+// `summary`: the block's line in "Readiness gates:", which names per-instance conditions as such.
+std::string gate_text(const PlanGate& g, bool summary = false) {
   std::string s = g.kind + " = " + render_value_inline(g.condition);
+  if (summary && g.per_instance) s = g.kind + " per instance, the first: " + render_value_inline(g.condition);
   std::vector<std::string> opts;
   if (g.timeout.count() > 0) opts.push_back("timeout " + format_duration(g.timeout));
   if (g.interval.count() > 0) opts.push_back("every " + format_duration(g.interval));
@@ -532,8 +534,11 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
         if (!holds.empty()) out += "  # limits: " + holds + "\n";
       }
       if (rc->action != PlanAction::Delete)
-        for (const PlanGate* g : plan.gates_of(block))
-          out += "  # ready when " + gate_text(*g) + "\n";
+        for (const PlanGate* g : plan.gates_of(block)) {
+          PlanGate own = *g;
+          if (rc->gate_condition) own.condition = *rc->gate_condition;
+          out += "  # ready when " + gate_text(own) + "\n";
+        }
 
       std::string gutter, kw = rc->addr.mode == ResourceMode::Data ? "data" : "resource";
       switch (rc->action) {
@@ -607,7 +612,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
   }
   if (!plan.gates.empty()) {
     out += "\nReadiness gates:\n";
-    for (const auto& g : plan.gates) out += "  " + g.block + ": ready when " + gate_text(g) + "\n";
+    for (const auto& g : plan.gates)
+      out += "  " + g.block + ": ready when " + gate_text(g, true) + "\n";
   }
   if (std::string limits = limits_section(plan); !limits.empty() && !shown.empty())
     out += "\nLimits:\n" + limits;

@@ -421,8 +421,8 @@ std::optional<Plan> Session::plan() {
   }
 
   // Rollouts and gates per block.
-  std::map<std::string, const ResourceChange*> by_address;
-  for (const auto& rc : plan.changes) by_address[rc.address] = &rc;
+  std::map<std::string, ResourceChange*> by_address;
+  for (auto& rc : plan.changes) by_address[rc.address] = &rc;
   for (auto& [addr, b] : model.blocks()) {
     const Resource& r = *b.resource;
     auto scope = model.scope(*b.module);
@@ -455,26 +455,39 @@ std::optional<Plan> Session::plan() {
       plan.rollouts.push_back(std::move(pr));
     }
     if (r.ready_when && !options_.destroy) {
-      Model::Repetition rep;
-      rep.self = Value::unknown();
-      if (!b.expansion.instances.empty()) {
-        const auto& inst = b.expansion.instances[0];
-        rep.count_index = inst.count_index;
-        rep.each_key = inst.each_key;
-        rep.each_value = inst.each_value;
-      }
-      auto gs = model.scope(*b.module, rep);
-      Diagnostics scratch;
-      ReadyWhenSpec spec = evaluate_ready_when(*r.ready_when, *gs, scratch);
+      auto gate_of = [&](const ExpandedInstance* inst) {
+        Model::Repetition rep;
+        rep.self = Value::unknown();
+        if (inst) {
+          rep.count_index = inst->count_index;
+          rep.each_key = inst->each_key;
+          rep.each_value = inst->each_value;
+        }
+        auto gs = model.scope(*b.module, rep);
+        Diagnostics scratch;
+        return evaluate_ready_when(*r.ready_when, *gs, scratch);
+      };
+      const auto& insts = b.expansion.instances;
+      ReadyWhenSpec spec = gate_of(insts.empty() ? nullptr : &insts[0]);
       PlanGate g;
       g.block = addr;
       g.kind = spec.kind;
-      g.condition = b.expansion.instances.size() > 1 ? Value::unknown() : spec.value;
-      if (b.expansion.instances.size() > 1 && spec.value.is_wholly_known())
-        g.condition = spec.value;
+      g.condition = spec.value;
       g.timeout = spec.timeout;
       g.interval = spec.interval;
       g.simulate_after = spec.simulate_after;
+      // Each instance's own condition (a URL with its host): shown on its change, not the first's.
+      if (insts.size() > 1) {
+        std::vector<std::pair<ResourceChange*, Value>> own;
+        for (const auto& inst : insts) {
+          Value v = gate_of(&inst).value;
+          if (!v.equals(spec.value)) g.per_instance = true;
+          if (auto it = by_address.find(inst.address); it != by_address.end())
+            own.emplace_back(it->second, std::move(v));
+        }
+        if (g.per_instance)
+          for (auto& [rc, v] : own) rc->gate_condition = std::move(v);
+      }
       plan.gates.push_back(std::move(g));
     }
   }

@@ -71,6 +71,8 @@ TEST(PlanFileValues, MalformedValueReported) {
 TEST_F(PlanFileTest, RoundTripIsExact) {
   PlanFile pf;
   pf.plan = testing::sample_plan();
+  ASSERT_FALSE(pf.plan.changes.empty());
+  pf.plan.changes[0].gate_condition = Value::string("http://web-0:8080/health");
   pf.config_dir = "/somewhere";
   pf.config_files = {{"main.orch", "resource \"sim_machine\" \"node\" {}\n"}};
   pf.options = {{"parallelism", "4"}};
@@ -96,6 +98,8 @@ TEST_F(PlanFileTest, RoundTripIsExact) {
   const ResourceChange* setup = back->plan.find("sim_task.setup");
   ASSERT_TRUE(setup);
   EXPECT_TRUE(setup->before.attributes().at("token").is_sensitive());
+  ASSERT_TRUE(back->plan.changes[0].gate_condition);
+  EXPECT_EQ(back->plan.changes[0].gate_condition->as_string(), "http://web-0:8080/health");
 }
 
 TEST_F(PlanFileTest, CorruptFilesRefused) {

@@ -153,6 +153,35 @@ TEST(PlanRender, LimitsSayWhichTypesTheyDoNotHoldBack) {
   EXPECT_FALSE(j["limits"]["providers"][1].contains("not_counted_types"));
 }
 
+TEST(PlanRender, EachInstanceShowsItsOwnGate) {
+  Plan p;
+  for (int i = 0; i < 2; ++i) {
+    ResourceChange rc;
+    rc.addr = *parse_address("sim_task.web[" + std::to_string(i) + "]").address;
+    rc.address = rc.addr.str();
+    rc.provider = "sim";
+    rc.action = PlanAction::Create;
+    rc.after = Value::object({{"command", Value::string("deploy")}});
+    rc.gate_condition = Value::string("http://web-" + std::to_string(i) + ":8080/health");
+    p.changes.push_back(rc);
+  }
+  PlanGate g;
+  g.block = "sim_task.web";
+  g.kind = "http";
+  g.condition = Value::string("http://web-0:8080/health");
+  g.per_instance = true;
+  p.gates.push_back(g);
+  const std::string text = render_plan_text(p);
+  EXPECT_NE(text.find("# ready when http = \"http://web-1:8080/health\""), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("sim_task.web: ready when http per instance, the first: "
+                      "\"http://web-0:8080/health\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(render_plan_markdown(p).find("http per instance, the first"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(render_plan_json(p))["gates"][0]["per_instance"], true);
+}
+
 TEST(PlanRender, NestedListDiff) {
   Plan p;
   ResourceChange rc;
