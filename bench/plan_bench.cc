@@ -46,8 +46,6 @@ using namespace orch;
 
 namespace {
 
-
-
 struct Measured {
   int code = -1;
   double wall_s = 0, cpu_s = 0;
@@ -98,8 +96,8 @@ Measured run_orch(const std::string& dir, const std::vector<std::string>& args) 
 }
 
 void report(const char* what, const Measured& m) {
-  fmt::print("{:<40} wall {:6.2f} s   cpu {:6.2f} s   peak {:7.1f} MiB   exit {}\n", what,
-             m.wall_s, m.cpu_s, m.peak_mib, m.code);
+  fmt::print("{:<40} wall {:6.2f} s   cpu {:6.2f} s   peak {:7.1f} MiB   exit {}\n", what, m.wall_s,
+             m.cpu_s, m.peak_mib, m.code);
 }
 
 double cpu_now() {
@@ -207,14 +205,16 @@ void plan_phases(const std::string& dir) {
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 20000;
   const std::string dir =
-      argc > 2 ? argv[2] : (fs::temp_directory_path() / fmt::format("orch-plan-bench-{}", n)).string();
+      argc > 2 ? argv[2]
+               : (fs::temp_directory_path() / fmt::format("orch-plan-bench-{}", n)).string();
   bool generated = false;
   bool has_config = fs::exists(dir) && std::any_of(fs::directory_iterator(dir), {}, [](auto& e) {
                       return e.path().extension() == ".orch";
                     });
   if (!has_config) {
-    std::string cmd = fmt::format("python3 '{}/bench/gen_config.py' '{}' --shape cluster --machines {}",
-                                  ORCH_SOURCE_DIR, dir, n);
+    std::string cmd =
+        fmt::format("python3 '{}/bench/gen_config.py' '{}' --shape cluster --machines {}",
+                    ORCH_SOURCE_DIR, dir, n);
     if (std::system(cmd.c_str()) != 0) return 1;
     generated = true;
   }

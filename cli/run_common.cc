@@ -248,9 +248,8 @@ int print_apply_summary(const ApplySummary& s, bool destroy, const GlobalOptions
   } else {
     std::cout << paint(s.interrupted ? "Apply interrupted." : "Apply failed.", "\x1b[1;31m")
               << " Resources: " << (s.adopted ? std::to_string(s.adopted) + " adopted, " : "")
-              << s.added << " added, " << s.changed << " changed, " << s.destroyed
-              << " destroyed; " << s.failed.size() << " failed, " << s.skipped.size()
-              << " skipped.\n";
+              << s.added << " added, " << s.changed << " changed, " << s.destroyed << " destroyed; "
+              << s.failed.size() << " failed, " << s.skipped.size() << " skipped.\n";
     for (const auto& [a, why] : s.failed) std::cout << "  failed:  " << a << ": " << why << "\n";
     for (const auto& [a, why] : s.skipped) std::cout << "  skipped: " << a << " (" << why << ")\n";
     if (!s.done.empty()) {

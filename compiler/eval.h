@@ -48,7 +48,8 @@ class EvalScope {
   // scope can give it without building the whole resource's value (a tuple of 20,000 objects
   // rebuilt each time an instance changes during apply). nullopt: the evaluator looks up the
   // resource and indexes it as usual, reporting any error.
-  virtual std::optional<Value> lookup_instance(const RefKey& /*key*/, const Value& /*index*/) const {
+  virtual std::optional<Value> lookup_instance(const RefKey& /*key*/,
+                                               const Value& /*index*/) const {
     return std::nullopt;
   }
 

@@ -17,8 +17,8 @@ struct AttributeSchema {
   std::string name;
   Type type;
   bool required = false;
-  bool optional = false;   // may be set by the user
-  bool computed = false;   // set by the provider (optional + computed: defaults from provider)
+  bool optional = false;  // may be set by the user
+  bool computed = false;  // set by the provider (optional + computed: defaults from provider)
   bool sensitive = false;
   bool force_new = false;  // a change means replacing the object
   std::optional<Value> default_value;

@@ -65,10 +65,9 @@ class ModelScope : public EvalScope {
         key.root == "each" || key.root == "self" || key.root == "path")
       return std::nullopt;
     std::string prefix = mod_.config->address_prefix();
-    std::string address = key.root == "data" ? prefix + "data." + std::string(key.type) + "." +
-                                                   std::string(key.name)
-                                             : prefix + std::string(key.root) + "." +
-                                                   std::string(key.name);
+    std::string address =
+        key.root == "data" ? prefix + "data." + std::string(key.type) + "." + std::string(key.name)
+                           : prefix + std::string(key.root) + "." + std::string(key.name);
     Model::Block* b = m_.block(address);
     if (!b) return std::nullopt;
     return m_.instance_value(*b, index);

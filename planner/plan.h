@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "compiler/value.h"
 #include "compiler/duration.h"
+#include "compiler/value.h"
 #include "planner/address.h"
 #include "planner/clock.h"
 
@@ -100,10 +100,10 @@ struct PlanGate {
 // the graph holds one expansion node for it; apply expands, diffs and runs the instances once
 // the expression's inputs are known, and the block's dependents wait for all of them.
 struct PlanDeferred {
-  std::string block;     // "sim_task.worker"
-  std::string provider;  // "sim"
-  std::string meta;      // "count" or "for_each"
-  std::string waiting_for;  // what is not known yet: "sim_election.master.leader"
+  std::string block;                     // "sim_task.worker"
+  std::string provider;                  // "sim"
+  std::string meta;                      // "count" or "for_each"
+  std::string waiting_for;               // what is not known yet: "sim_election.master.leader"
   std::optional<int64_t> max_instances;  // an upper bound on the instances, when one is known
   Value after;  // the instances' attributes as far as known (each.key / count.index unknown)
   // Instances of the block in state: apply keeps, updates or destroys them once it knows.
@@ -115,8 +115,8 @@ struct Plan;
 // What holds steps back besides their dependencies: a provider's limits, -parallelism.
 struct PlanLimit {
   std::string provider;
-  int max_concurrency = 0;         // 0: unlimited
-  double requests_per_second = 0;  // 0: unlimited
+  int max_concurrency = 0;                // 0: unlimited
+  double requests_per_second = 0;         // 0: unlimited
   std::vector<std::string> exempt_types;  // resource types max_concurrency does not hold back
 
   // The exempt types that have changes in `plan` (what the plan's readers need to know).

@@ -117,7 +117,8 @@ class In {
   std::string str(const Value& o, const char* key, bool required = true) {
     const Value* v = member(o, key, required);
     if (!v) return "";
-    if (v->kind() != ValueKind::String) return bad(std::string("\"") + key + "\" must be a string"), "";
+    if (v->kind() != ValueKind::String)
+      return bad(std::string("\"") + key + "\" must be a string"), "";
     return v->as_string();
   }
   int64_t num(const Value& o, const char* key, bool required = true) {
@@ -130,13 +131,15 @@ class In {
   double dbl(const Value& o, const char* key) {
     const Value* v = member(o, key, false);
     if (!v) return 0;
-    if (v->kind() != ValueKind::Number) return bad(std::string("\"") + key + "\" must be a number"), 0;
+    if (v->kind() != ValueKind::Number)
+      return bad(std::string("\"") + key + "\" must be a number"), 0;
     return v->as_number().as_double();
   }
   bool boolean(const Value& o, const char* key, bool required = true) {
     const Value* v = member(o, key, required);
     if (!v) return false;
-    if (v->kind() != ValueKind::Bool) return bad(std::string("\"") + key + "\" must be true or false"), false;
+    if (v->kind() != ValueKind::Bool)
+      return bad(std::string("\"") + key + "\" must be true or false"), false;
     return v->as_bool();
   }
   Value value(const Value& o, const char* key) {
@@ -165,7 +168,8 @@ class In {
     std::map<std::string, std::string> out;
     const Value* v = member(o, key, false);
     if (!v) return out;
-    if (v->kind() != ValueKind::Object) return bad(std::string("\"") + key + "\" must be an object"), out;
+    if (v->kind() != ValueKind::Object)
+      return bad(std::string("\"") + key + "\" must be an object"), out;
     for (const auto& [k, e] : v->attributes()) {
       if (e.kind() != ValueKind::String) {
         bad(std::string("\"") + key + "\" must map names to strings");
@@ -311,7 +315,8 @@ bool plan_file_to_text(const PlanFile& pf, std::string& text, std::string* error
   }
   o.close(']');
   o.key("edges"), o.sep(), o.open('[');
-  for (const auto& e : p.graph.edges) o.raw("[" + std::to_string(e.from) + "," + std::to_string(e.to) + "]");
+  for (const auto& e : p.graph.edges)
+    o.raw("[" + std::to_string(e.from) + "," + std::to_string(e.to) + "]");
   o.close(']');
   o.close('}');
   o.close('}');
@@ -338,8 +343,9 @@ std::optional<PlanFile> plan_file_from_text(std::string_view text, std::string* 
   }
   int64_t format = in.num(j, "orch_plan_format");
   if (format != kPlanFileFormat) {
-    *error = "plan file format " + std::to_string(format) + " is not supported by this orch (it reads " +
-             std::to_string(kPlanFileFormat) + "); run orch plan again";
+    *error = "plan file format " + std::to_string(format) +
+             " is not supported by this orch (it reads " + std::to_string(kPlanFileFormat) +
+             "); run orch plan again";
     return std::nullopt;
   }
   PlanFile pf;
@@ -446,7 +452,8 @@ std::optional<PlanFile> plan_file_from_text(std::string_view text, std::string* 
     g.per_instance = in.boolean(e, "per_instance", false);
     g.timeout = Duration(in.num(e, "timeout_ms"));
     g.interval = Duration(in.num(e, "interval_ms"));
-    if (json_member(e, "simulate_after_ms")) g.simulate_after = Duration(in.num(e, "simulate_after_ms"));
+    if (json_member(e, "simulate_after_ms"))
+      g.simulate_after = Duration(in.num(e, "simulate_after_ms"));
     p.gates.push_back(std::move(g));
   }
   for (const auto& e : in.list(j, "limits", false)) {
@@ -518,7 +525,9 @@ Value value_from_json_exact(const json& j, std::string* error) {
   Value v;
   JsonReadError e;
   if (!read_json_values(j.dump(), &whole, v, &e)) {
-    if (error) *error = "malformed value in plan file: " + (e.path.empty() ? e.message : e.path + ": " + e.message);
+    if (error)
+      *error = "malformed value in plan file: " +
+               (e.path.empty() ? e.message : e.path + ": " + e.message);
     return Value();
   }
   return v;

@@ -82,9 +82,9 @@ std::string render_plan_markdown(const Plan& plan) {
     out += "\n<details><summary>Known after apply (" + std::to_string(plan.deferred.size()) +
            ")</summary>\n\n";
     for (const auto& d : plan.deferred) {
-      out += "- " + code(d.block + "[*]") + ": " + d.meta + " depends on " +
-             (d.waiting_for.empty() ? std::string("values known after apply")
-                                    : code(d.waiting_for));
+      out +=
+          "- " + code(d.block + "[*]") + ": " + d.meta + " depends on " +
+          (d.waiting_for.empty() ? std::string("values known after apply") : code(d.waiting_for));
       if (d.max_instances) out += "; at most " + std::to_string(*d.max_instances);
       if (!d.existing.empty()) out += "; " + std::to_string(d.existing.size()) + " existing";
       out += "\n";
@@ -126,8 +126,8 @@ std::string render_plan_markdown(const Plan& plan) {
                      (g.per_instance ? " per instance, the first " : " ") +
                      code(render_value_inline(g.condition)) + "\n";
   if (plan.parallelism > 0)
-    orchestration += "- at most " + std::to_string(plan.parallelism) +
-                     " operations at once (-parallelism)\n";
+    orchestration +=
+        "- at most " + std::to_string(plan.parallelism) + " operations at once (-parallelism)\n";
   for (const auto& l : plan.limits) {
     if (l.max_concurrency > 0)
       orchestration += "- provider " + code(l.provider) + ": at most " +

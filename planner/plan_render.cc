@@ -275,7 +275,8 @@ std::string reason_note(const ResourceChange& rc) {
 // `summary`: the block's line in "Readiness gates:", which names per-instance conditions as such.
 std::string gate_text(const PlanGate& g, bool summary = false) {
   std::string s = g.kind + " = " + render_value_inline(g.condition);
-  if (summary && g.per_instance) s = g.kind + " per instance, the first: " + render_value_inline(g.condition);
+  if (summary && g.per_instance)
+    s = g.kind + " per instance, the first: " + render_value_inline(g.condition);
   std::vector<std::string> opts;
   if (g.timeout.count() > 0) opts.push_back("timeout " + format_duration(g.timeout));
   if (g.interval.count() > 0) opts.push_back("every " + format_duration(g.interval));
@@ -475,11 +476,16 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
     size_t next_deferred = 0;
     auto show_deferred = [&](const PlanDeferred& d) {
       out += "\n";
-      out += "  " + r.bold("# " + aggregate_node_id(d.block) + " will be created: its instances are known after apply") + "\n";
+      out += "  " +
+             r.bold("# " + aggregate_node_id(d.block) +
+                    " will be created: its instances are known after apply") +
+             "\n";
       std::string why = "#   (" + d.meta + " depends on " +
                         (d.waiting_for.empty() ? std::string("values") : d.waiting_for) +
                         ", known after apply";
-      if (d.max_instances) why += "; at most " + std::to_string(*d.max_instances) + " instance" + (*d.max_instances == 1 ? "" : "s");
+      if (d.max_instances)
+        why += "; at most " + std::to_string(*d.max_instances) + " instance" +
+               (*d.max_instances == 1 ? "" : "s");
       out += "  " + why + ")\n";
       if (!d.existing.empty())
         out += "  #   " + std::to_string(d.existing.size()) + " existing instance" +
@@ -493,8 +499,9 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
         out += "  # ready when " + gate_text(*g) + "\n";
       auto a = parse_address(d.block);
       std::string kw = a.ok() && a.address->mode == ResourceMode::Data ? "data" : "resource";
-      out += "  " + r.paint("+", kGreen) + " " + kw + " " + quote_hcl_string(a.ok() ? a.address->type : "") +
-             " " + quote_hcl_string(a.ok() ? a.address->name : "") + " {\n";
+      out += "  " + r.paint("+", kGreen) + " " + kw + " " +
+             quote_hcl_string(a.ok() ? a.address->type : "") + " " +
+             quote_hcl_string(a.ok() ? a.address->name : "") + " {\n";
       r.attrs(6, Value(), d.after, true, {}, false, {});
       out += "    }\n";
     };
@@ -518,7 +525,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
         out += "  # (forced by " + paths + ")\n";
       }
       std::string block = rc->block();
-      if (auto w = wave_of.find(rc->address); w != wave_of.end() && rc->action != PlanAction::Delete) {
+      if (auto w = wave_of.find(rc->address);
+          w != wave_of.end() && rc->action != PlanAction::Delete) {
         const PlanRollout& ro = *w->second.first;
         int wave = w->second.second;
         std::string which = (wave == 0 && ro.canary > 0) ? "canary" : "batch";
@@ -526,7 +534,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
                            std::to_string(ro.waves.size()) + " (" + which + ")";
         if (wave > 0) line += ", after wave " + std::to_string(wave) + " is done";
         if (wave > 0 && !plan.gates_of(block).empty()) line += " and its gates hold";
-        if (wave > 0 && ro.pause.count() > 0) line += " and a pause of " + format_duration(ro.pause);
+        if (wave > 0 && ro.pause.count() > 0)
+          line += " and a pause of " + format_duration(ro.pause);
         out += line + "\n";
       }
       if (rc->action != PlanAction::NoOp) {
@@ -573,8 +582,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
                   (rc->action == PlanAction::NoOp && !adoption);
       // An adoption (NoOp) lists the object as it is, without change symbols.
       Value before = rc->action == PlanAction::Create || rc->action == PlanAction::Read ? Value()
-                     : rc->action == PlanAction::NoOp                                  ? rc->after
-                                                                                       : rc->before;
+                     : rc->action == PlanAction::NoOp                                   ? rc->after
+                                                      : rc->before;
       Value after = rc->action == PlanAction::Delete ? Value() : rc->after;
       r.attrs(6, before, after, true, rc->replace_paths, hide, {"id", "name"});
       out += "    }\n";
@@ -632,8 +641,8 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options)
         else
           bounded = false;
       }
-      std::string blocks = std::to_string(plan.deferred.size()) + " block" +
-                           (plan.deferred.size() == 1 ? "" : "s");
+      std::string blocks =
+          std::to_string(plan.deferred.size()) + " block" + (plan.deferred.size() == 1 ? "" : "s");
       out += "Known after apply: the instances of " + blocks +
              (bounded ? " (at most " + std::to_string(bound) + " to add)" : "") + ".\n";
     }

@@ -182,8 +182,8 @@ bool Session::load(const PlanFile* snapshot) {
     names.insert(p.empty() ? SchemaRegistry::provider_of(r.type) : p);
   }
   simulated_ = !options_.real_clock &&
-               (options_.simulate || std::all_of(names.begin(), names.end(),
-                                                 [](const auto& n) { return n == "sim"; }));
+               (options_.simulate ||
+                std::all_of(names.begin(), names.end(), [](const auto& n) { return n == "sim"; }));
   if (simulated_)
     I.clock = std::make_unique<VirtualClock>();
   else
@@ -401,9 +401,12 @@ std::optional<Plan> Session::plan() {
   for (const auto& [address, object] : owned) {
     auto pa = parse_address(address);
     if (!planned.count(address) && (!pa.ok() || !I.loaded.state.find(*pa.address)))
-      diags_.warning({}, address + " (" + object.id + ") is marked for this stack but is not in "
-                     "the configuration or the state",
-                     "orch leaves it alone. Add it to the configuration to adopt it, or delete it.");
+      diags_.warning(
+          {},
+          address + " (" + object.id +
+              ") is marked for this stack but is not in "
+              "the configuration or the state",
+          "orch leaves it alone. Add it to the configuration to adopt it, or delete it.");
   }
   plan.graph = build_plan_graph(ginst, diags_);
   if (!options_.targets.empty() && !diags_.has_errors()) {
@@ -427,14 +430,14 @@ std::optional<Plan> Session::plan() {
     const Resource& r = *b.resource;
     auto scope = model.scope(*b.module);
     const bool deferred = deferred_blocks.count(addr) > 0;
-    if (r.rollout && (b.expansion.counted || b.expansion.keyed || deferred) &&
-        !options_.destroy) {
+    if (r.rollout && (b.expansion.counted || b.expansion.keyed || deferred) && !options_.destroy) {
       RolloutSpec spec = evaluate_rollout(*r.rollout, *scope, diags_);
       // Members in instance order (the expansion lists them by key, naturally ordered).
       std::vector<const ExpandedInstance*> order;
       for (const auto& inst : b.expansion.instances) order.push_back(&inst);
-      std::sort(order.begin(), order.end(),
-                [](const ExpandedInstance* x, const ExpandedInstance* y) { return x->addr < y->addr; });
+      std::sort(
+          order.begin(), order.end(),
+          [](const ExpandedInstance* x, const ExpandedInstance* y) { return x->addr < y->addr; });
       std::vector<std::string> members;
       for (const ExpandedInstance* inst : order) {
         auto it = by_address.find(inst->address);

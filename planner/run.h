@@ -78,7 +78,7 @@ struct ApplySummary {
   int adopted = 0;  // existing objects taken into the state (planned as "adopt")
   std::vector<std::pair<std::string, std::string>> failed;   // address, why
   std::vector<std::pair<std::string, std::string>> skipped;  // address, why
-  std::vector<std::string> done;                              // operations that succeeded
+  std::vector<std::string> done;                             // operations that succeeded
   bool interrupted = false;
   bool simulated = false;
   TimePoint makespan{0};
@@ -138,6 +138,5 @@ class Session {
   bool simulated_ = false;
   std::unique_ptr<Impl> impl_;
 };
-
 
 }  // namespace orch

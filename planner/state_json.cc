@@ -57,7 +57,8 @@ bool get_string(const Value& j, const char* key, std::string& out, std::string* 
     if (!required) return true;
     return fail(error, fmt::format("missing \"{}\"", key));
   }
-  if (v->kind() != ValueKind::String) return fail(error, fmt::format("\"{}\" must be a string", key));
+  if (v->kind() != ValueKind::String)
+    return fail(error, fmt::format("\"{}\" must be a string", key));
   out = v->as_string();
   return true;
 }
@@ -225,7 +226,8 @@ bool resource_from_value(const Value& j, ResourceAddress& address, ResourceState
   if (taken && attrs->is_null()) {
     out.attributes = std::move(*taken);
   } else {
-    if (attrs->kind() != ValueKind::Object) return fail(error, "attributes: expected a JSON object");
+    if (attrs->kind() != ValueKind::Object)
+      return fail(error, "attributes: expected a JSON object");
     out.attributes = attrs->attributes();
   }
   if (const Value* sa = json_member(j, "sensitive_attributes")) {
@@ -272,7 +274,8 @@ bool resource_from_json(const json& j, ResourceAddress& address, ResourceState& 
                         std::string* error) {
   Value v;
   JsonReadError e;
-  if (!read_json_values(j.dump(), &state_value_sites(), v, &e)) return fail(error, read_error_text(e));
+  if (!read_json_values(j.dump(), &state_value_sites(), v, &e))
+    return fail(error, read_error_text(e));
   return resource_from_value(v, address, out, error);
 }
 
@@ -370,9 +373,8 @@ bool state_from_json_text(std::string_view text, const std::string& file, State&
     ValueMap* attrs = i < taken.size() && was_taken[i] ? &taken[i] : nullptr;
     if (!resource_from_value(jr, addr, r, &e, attrs)) {
       const Value* a = json_member(jr, "address");
-      std::string name = a && a->kind() == ValueKind::String
-                             ? fmt::format(" (\"{}\")", a->as_string())
-                             : "";
+      std::string name =
+          a && a->kind() == ValueKind::String ? fmt::format(" (\"{}\")", a->as_string()) : "";
       return bad(fmt::format("resources[{}]{}: {}", i, name, e));
     }
     // orch writes resources in address order: each then goes at the end, without a search.
@@ -499,7 +501,8 @@ bool change_to_json(const StateChange& c, json& out, std::string* error) {
 bool change_from_json(const json& j, StateChange& out, std::string* error) {
   Value v;
   JsonReadError e;
-  if (!read_json_values(j.dump(), &state_value_sites(), v, &e)) return fail(error, read_error_text(e));
+  if (!read_json_values(j.dump(), &state_value_sites(), v, &e))
+    return fail(error, read_error_text(e));
   return change_from_value(v, out, error);
 }
 

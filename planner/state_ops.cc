@@ -123,7 +123,8 @@ std::string state_values_json(const State& state) {
                         {"status", status_name(r.status)},
                         {"values", value_to_plain_json(values)}};
     nlohmann::json mask = sensitive_mask(values);
-    j["sensitive_values"] = mask.is_boolean() && !mask.get<bool>() ? nlohmann::json::object() : mask;
+    j["sensitive_values"] =
+        mask.is_boolean() && !mask.get<bool>() ? nlohmann::json::object() : mask;
     if (!addr.module.empty()) j["module"] = addr.module_str();
     if (addr.key.kind == InstanceKey::Kind::Int) j["index"] = addr.key.index;
     if (addr.key.kind == InstanceKey::Kind::String) j["index"] = addr.key.key;

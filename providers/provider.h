@@ -32,8 +32,7 @@ struct ProviderContext {
   // Reports a retry the provider makes itself (one request inside an operation, after a 5xx,
   // 429 or reset), so that it shows in the apply's progress and -json stream like the
   // executor's own retries. May be empty.
-  std::function<void(const std::string& address, const std::string& message, Duration delay)>
-      retry;
+  std::function<void(const std::string& address, const std::string& message, Duration delay)> retry;
 };
 
 // An error from a provider operation. `retryable` errors (5xx, 429, timeouts, resets) are retried

@@ -190,7 +190,8 @@ TEST(Ec2E2E, KillDuringCreateThenDestroyLeavesNothing) {
   Stack s("eta");
   s.write(provider_block(fake.url()) + instances_block(10));
   {
-    Child apply({ORCH_BINARY, "apply", "-auto-approve"}, s.root.file("first.log"), s.dir, aws_env());
+    Child apply({ORCH_BINARY, "apply", "-auto-approve"}, s.root.file("first.log"), s.dir,
+                aws_env());
     for (int i = 0; i < 400 && fake.instances("eta").size() < 10; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     apply.kill(SIGKILL);
@@ -225,7 +226,8 @@ TEST(Ec2E2E, AdoptsWhatTheLostStateKnew) {
   EXPECT_NE(md.out.find("Adopt"), std::string::npos) << md.out << md.err;
   auto a = s.run({"apply", "-auto-approve"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  EXPECT_NE(a.out.find("Apply complete! Resources: 2 adopted, 0 added"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("Apply complete! Resources: 2 adopted, 0 added"), std::string::npos)
+      << a.out;
   EXPECT_NE(s.run({"plan"}).out.find("No changes."), std::string::npos);
   EXPECT_EQ(fake.get("/_fake/ec2/calls")["created"].get<int>(), 2);
 }

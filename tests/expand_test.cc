@@ -42,8 +42,9 @@ BasicScope cluster_scope() {
 TEST(ExpandBound, FiltersOfAKnownCollectionAreBoundedByIt) {
   BasicScope s = cluster_scope();
   auto bound = [&](const std::string& text) { return instance_bound(ExprHolder(text).expr(), s); };
-  EXPECT_EQ(bound("setsubtract(toset(sim_machine.node[*].private_dns), [sim_election.master.leader])"),
-            4);
+  EXPECT_EQ(
+      bound("setsubtract(toset(sim_machine.node[*].private_dns), [sim_election.master.leader])"),
+      4);
   EXPECT_EQ(bound("toset([for n in sim_machine.node : n.id])"), 4);
   EXPECT_EQ(bound("setunion(toset(sim_machine.node[*].id), [sim_election.master.leader])"), 5);
   EXPECT_EQ(bound("sim_election.master.leader == \"x\" ? [1, 2] : [1]"), 2);

@@ -149,7 +149,8 @@ TEST(PlanRender, LimitsSayWhichTypesTheyDoNotHoldBack) {
   EXPECT_NE(text.find("provider ec2: 10 requests per second\n"), std::string::npos) << text;
   EXPECT_NE(render_plan_markdown(p).find("(chef_converge steps not counted)"), std::string::npos);
   auto j = nlohmann::json::parse(render_plan_json(p));
-  EXPECT_EQ(j["limits"]["providers"][0]["not_counted_types"], nlohmann::json::array({"chef_converge"}));
+  EXPECT_EQ(j["limits"]["providers"][0]["not_counted_types"],
+            nlohmann::json::array({"chef_converge"}));
   EXPECT_FALSE(j["limits"]["providers"][1].contains("not_counted_types"));
 }
 

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <set>
 
-#include "planner/retry.h"
 #include "planner/json_values.h"
+#include "planner/retry.h"
 
 namespace orch {
 
