@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "providers/force_new.h"
 #include "providers/http/request.h"
 
 namespace orch::chef {
@@ -29,15 +30,7 @@ PlanResponse plan_from_schema(const PlanRequest& req, const Schema& schema) {
       planned[a.name] = Value::null(a.type);
   }
   const ValueMap* prior = req.prior ? &req.prior->attributes : nullptr;
-  if (prior) {
-    for (const auto& a : schema.attributes) {
-      if (!a.force_new) continue;
-      const Value* now = attr(planned, a.name);
-      const Value* was = attr(*prior, a.name);
-      if (!now || !was) continue;
-      if (!now->is_wholly_known() || !now->equals(*was)) resp.force_new_paths.push_back(a.name);
-    }
-  }
+  resp.force_new_paths = changed_force_new(schema, planned, prior);
   const bool keeps = prior && resp.force_new_paths.empty();
   for (const auto& a : schema.attributes) {
     if (!a.computed || planned.count(a.name)) continue;

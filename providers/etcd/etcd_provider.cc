@@ -12,6 +12,7 @@
 #include "providers/etcd/etcd_codec.h"
 #include "providers/etcd/etcd_provider_util.h"
 #include "providers/etcd/lease_keeper.h"
+#include "providers/force_new.h"
 
 namespace orch::etcd {
 
@@ -297,13 +298,7 @@ PlanResponse EtcdProvider::plan(const PlanRequest& req) {
       planned[a.name] = *v;
   }
   const ValueMap* prior = req.prior ? &req.prior->attributes : nullptr;
-  for (const auto& a : schema.attributes) {
-    if (!a.force_new || !prior) continue;
-    const Value* now = attr(planned, a.name);
-    const Value* was = attr(*prior, a.name);
-    if (!now || !was) continue;
-    if (!now->is_wholly_known() || !now->equals(*was)) resp.force_new_paths.push_back(a.name);
-  }
+  resp.force_new_paths = changed_force_new(schema, planned, prior);
   const bool keeps = prior && resp.force_new_paths.empty();
   auto prior_or_unknown = [&](const std::string& name, Type t, bool keep) {
     const Value* v = keep && prior ? attr(*prior, name) : nullptr;

@@ -8,6 +8,7 @@
 
 #include "compiler/duration.h"
 #include "planner/retry.h"
+#include "providers/force_new.h"
 
 namespace orch {
 
@@ -231,13 +232,7 @@ PlanResponse SimProvider::plan(const PlanRequest& req) {
       planned[a.name] = *v;
   }
   const ValueMap* prior = req.prior ? &req.prior->attributes : nullptr;
-  for (const auto& a : schema.attributes) {
-    if (!a.force_new || !prior) continue;
-    const Value* now = attr(planned, a.name);
-    const Value* was = attr(*prior, a.name);
-    if (!now || !was) continue;
-    if (!now->is_wholly_known() || !now->equals(*was)) resp.force_new_paths.push_back(a.name);
-  }
+  resp.force_new_paths = changed_force_new(schema, planned, prior);
   const bool keeps = prior && resp.force_new_paths.empty();
   auto prior_or_unknown = [&](const std::string& name, Type t) {
     const Value* v = keeps ? attr(*prior, name) : nullptr;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "compiler/duration.h"
+#include "providers/force_new.h"
 #include "providers/simtwin/synthesize.h"
 
 namespace orch {
@@ -218,13 +219,7 @@ PlanResponse TwinProvider::plan(const PlanRequest& req) {
   for (const auto& b : schema->blocks)
     if (const Value* v = find(req.config, b.type_name)) planned[b.type_name] = *v;
 
-  for (const auto& a : schema->attributes) {
-    if (!a.force_new || !prior) continue;
-    const Value* now = find(planned, a.name);
-    const Value* was = find(*prior, a.name);
-    if (!now || !was) continue;
-    if (!now->is_wholly_known() || !now->equals(*was)) resp.force_new_paths.push_back(a.name);
-  }
+  resp.force_new_paths = changed_force_new(*schema, planned, prior);
   const bool keeps = prior && resp.force_new_paths.empty();
   bool inputs_changed = !keeps;
   for (const auto& a : schema->attributes) {
