@@ -461,32 +461,6 @@ void append_json_double(std::string& out, double d) {
 
 namespace {
 
-bool fail(std::string* error, const std::string& where, const AttributePath& path,
-          const std::string& message) {
-  if (error) {
-    std::string p = path_str(path);
-    std::string at = where.empty() ? p : (p.empty() ? where : where + "." + p);
-    *error = at.empty() ? message : at + ": " + message;
-  }
-  return false;
-}
-
-Type implied_element(const ValueList& elems) {
-  if (elems.empty()) return Type::any();
-  Type first = elems[0].type();
-  for (size_t i = 1; i < elems.size(); ++i)
-    if (elems[i].type() != first) return Type::any();
-  return first;
-}
-
-Type implied_element(const ValueMap& elems) {
-  if (elems.empty()) return Type::any();
-  Type first = elems.begin()->second.type();
-  for (const auto& [k, e] : elems)
-    if (e.type() != first) return Type::any();
-  return first;
-}
-
 // Whether a list/set/map needs its element type written: only when it is not the one the
 // elements imply. Checked cheaply first: a collection without a declared type implies its own.
 bool annotate(const Value& v) {
@@ -537,7 +511,8 @@ struct Encoder {
       if (!first) out += ',';
       first = false;
       steps.emplace_back(&k);
-      if (!append_json_string(out, k)) return fail(error, where, path(), "invalid UTF-8 in a key");
+      if (!append_json_string(out, k))
+        return fail_at(error, where, path(), "invalid UTF-8 in a key");
       out += ':';
       if (!value(e)) return false;
       steps.pop_back();
@@ -559,8 +534,8 @@ struct Encoder {
           out += "{\"$unknown\":" + type_to_json(v.type()).dump() + "}";
           return true;
         }
-        return fail(error, where, path(),
-                    "an unknown value (known only after apply) cannot be stored in state");
+        return fail_at(error, where, path(),
+                       "an unknown value (known only after apply) cannot be stored in state");
       case ValueKind::Null: {
         Type t = v.type();
         if (t.is_any())
@@ -584,7 +559,7 @@ struct Encoder {
       }
       case ValueKind::String:
         if (!append_json_string(out, v.as_string()))
-          return fail(error, where, path(), "invalid UTF-8 in a string");
+          return fail_at(error, where, path(), "invalid UTF-8 in a string");
         return true;
       case ValueKind::Tuple:
         out += "{\"$tuple\":";
@@ -621,7 +596,7 @@ struct Encoder {
         return true;
       }
     }
-    return fail(error, where, path(), "value of an unsupported kind");
+    return fail_at(error, where, path(), "value of an unsupported kind");
   }
 };
 

@@ -12,10 +12,8 @@ namespace orch {
 
 using nlohmann::json;
 
-namespace {
-
-bool fail(std::string* error, const std::string& where, const AttributePath& path,
-          const std::string& message) {
+bool fail_at(std::string* error, const std::string& where, const AttributePath& path,
+             const std::string& message) {
   if (error) {
     std::string p = path_str(path);
     std::string at = where.empty() ? p : (p.empty() ? where : where + "." + p);
@@ -24,7 +22,6 @@ bool fail(std::string* error, const std::string& where, const AttributePath& pat
   return false;
 }
 
-// The element type a collection's elements imply on their own (what Value infers).
 Type implied_element(const ValueList& elems) {
   if (elems.empty()) return Type::any();
   Type first = elems[0].type();
@@ -42,6 +39,8 @@ Type implied_element(const ValueMap& elems) {
   }
   return first;
 }
+
+namespace {
 
 bool has_dollar_key(const ValueMap& m) {
   for (const auto& [k, v] : m) {
@@ -83,8 +82,8 @@ bool encode(const Value& v, json& out, std::string* error, const std::string& wh
             AttributePath& path) {
   switch (v.kind()) {
     case ValueKind::Unknown:
-      return fail(error, where, path,
-                  "an unknown value (known only after apply) cannot be stored in state");
+      return fail_at(error, where, path,
+                     "an unknown value (known only after apply) cannot be stored in state");
     case ValueKind::Null: {
       Type t = v.type();
       out = t.is_any() ? json(nullptr) : json{{"$null", type_to_json(t)}};
@@ -147,7 +146,7 @@ bool encode(const Value& v, json& out, std::string* error, const std::string& wh
       return true;
     }
   }
-  return fail(error, where, path, "value of an unsupported kind");
+  return fail_at(error, where, path, "value of an unsupported kind");
 }
 
 bool decode(const json& j, Value& out, std::string* error, const std::string& where,
@@ -155,7 +154,7 @@ bool decode(const json& j, Value& out, std::string* error, const std::string& wh
 
 bool decode_seq(const json& j, ValueList& out, std::string* error, const std::string& where,
                 AttributePath& path) {
-  if (!j.is_array()) return fail(error, where, path, "expected a JSON array");
+  if (!j.is_array()) return fail_at(error, where, path, "expected a JSON array");
   out.reserve(j.size());
   for (size_t i = 0; i < j.size(); ++i) {
     path.emplace_back(static_cast<int64_t>(i));
@@ -169,7 +168,7 @@ bool decode_seq(const json& j, ValueList& out, std::string* error, const std::st
 
 bool decode_map(const json& j, ValueMap& out, std::string* error, const std::string& where,
                 AttributePath& path) {
-  if (!j.is_object()) return fail(error, where, path, "expected a JSON object");
+  if (!j.is_object()) return fail_at(error, where, path, "expected a JSON object");
   for (const auto& [k, je] : j.items()) {
     path.emplace_back(k);
     Value e;
@@ -187,7 +186,7 @@ bool decode_tagged(const json& j, Value& out, std::string* error, const std::str
   if (has_elem) {
     std::string type_error;
     if (!type_from_json(j["$elem"], elem, &type_error)) {
-      return fail(error, where, path, "bad $elem type: " + type_error);
+      return fail_at(error, where, path, "bad $elem type: " + type_error);
     }
   }
   size_t expected_keys = has_elem ? 2 : 1;
@@ -196,11 +195,11 @@ bool decode_tagged(const json& j, Value& out, std::string* error, const std::str
     if (k != "$elem") tag = k;
   }
   if (j.size() != expected_keys || tag.empty()) {
-    return fail(error, where, path, "malformed tagged value (expected one $-key)");
+    return fail_at(error, where, path, "malformed tagged value (expected one $-key)");
   }
   const json& body = j[tag];
   if (has_elem && tag != "$list" && tag != "$set" && tag != "$map") {
-    return fail(error, where, path, "$elem is only allowed with $list, $set and $map");
+    return fail_at(error, where, path, "$elem is only allowed with $list, $set and $map");
   }
   if (tag == "$list" || tag == "$set" || tag == "$tuple") {
     ValueList elems;
@@ -220,7 +219,7 @@ bool decode_tagged(const json& j, Value& out, std::string* error, const std::str
     Type t;
     std::string type_error;
     if (!type_from_json(body, t, &type_error)) {
-      return fail(error, where, path, "bad $null type: " + type_error);
+      return fail_at(error, where, path, "bad $null type: " + type_error);
     }
     out = Value::null(t);
     return true;
@@ -235,12 +234,12 @@ bool decode_tagged(const json& j, Value& out, std::string* error, const std::str
     } else if (s == "-Infinity") {
       d = -std::numeric_limits<double>::infinity();
     } else {
-      return fail(error, where, path, "$number must be \"NaN\", \"Infinity\" or \"-Infinity\"");
+      return fail_at(error, where, path, "$number must be \"NaN\", \"Infinity\" or \"-Infinity\"");
     }
     out = Value::number(Number{false, 0, d});
     return true;
   }
-  return fail(error, where, path, fmt::format("unknown tag `{}`", tag));
+  return fail_at(error, where, path, fmt::format("unknown tag `{}`", tag));
 }
 
 bool decode(const json& j, Value& out, std::string* error, const std::string& where,
@@ -286,7 +285,7 @@ bool decode(const json& j, Value& out, std::string* error, const std::string& wh
       return true;
     }
     default:
-      return fail(error, where, path, "unsupported JSON value");
+      return fail_at(error, where, path, "unsupported JSON value");
   }
 }
 

@@ -17,6 +17,7 @@
 
 #include "compiler/type.h"
 #include "compiler/value.h"
+#include "planner/state.h"
 
 namespace orch {
 
@@ -30,6 +31,15 @@ bool value_map_to_json(const ValueMap& m, nlohmann::json& out, std::string* erro
                        const std::string& where = "");
 bool value_map_from_json(const nlohmann::json& j, ValueMap& out, std::string* error,
                          const std::string& where = "");
+
+// The element type a collection's elements imply on their own (what Value infers): the
+// encodings write a declared element type only when it differs.
+Type implied_element(const ValueList& elems);
+Type implied_element(const ValueMap& elems);
+
+// Sets `error` to "WHERE.PATH: MESSAGE" (either part left out when empty); returns false.
+bool fail_at(std::string* error, const std::string& where, const AttributePath& path,
+             const std::string& message);
 
 nlohmann::json type_to_json(const Type& t);
 bool type_from_json(const nlohmann::json& j, Type& out, std::string* error,
